@@ -1,0 +1,86 @@
+"""chainrule: deep learning on NumPy, built on the chain rule.
+
+``import chainrule as cr`` gives PyTorch's tensor API (``import chainrule as torch`` works for
+what chainrule covers): tensors that record a graph of the ops applied to them, and an engine
+that walks it backwards applying each op's derivative rule.
+
+Example:
+    >>> import chainrule as cr
+    >>> w = cr.tensor([1.0, -2.0], requires_grad=True)
+    >>> loss = (w * w).sum()
+    >>> loss.backward()
+    >>> w.grad
+    tensor([ 2., -4.])
+"""
+
+# ruff: noqa: E402, F401, F403
+__version__ = "0.1.0"
+
+from chainrule._dtype import (
+    bool_ as bool,  # noqa: A004
+)
+from chainrule._dtype import (
+    double,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    uint8,
+)
+from chainrule._dtype import (
+    float as float,  # noqa: A004
+)
+from chainrule._dtype import (
+    int as int,  # noqa: A004
+)
+from chainrule.tensor import Size, Tensor, device
+
+from chainrule import autograd
+from chainrule.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from chainrule.ops import *
+from chainrule.ops import abs, all, any, max, min, pow, round, sum  # noqa: A004
+from chainrule.random import Generator, get_rng_state, initial_seed, manual_seed, seed
+from chainrule.random import set_rng_state
+from chainrule import func, random
+
+# Names that the ops modules import for themselves are not part of the public namespace.
+for _name in ("np", "R", "primitive", "builtins", "math", "annotations", "STATE", "rng",
+              "as_operand", "cast", "float_operand", "pair", "normalize_dims",
+              "normalize_index", "inplace", "setitem", "getitem", "bind_tensor_methods",
+              "format_tensor", "normalize_dim", "to_dtype"):
+    globals().pop(_name, None)
+del _name
+
+
+def is_tensor(obj) -> bool:
+    """True if ``obj`` is a chainrule Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    return input.numel()
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
+
+
+def set_printoptions(**kwargs) -> None:
+    """Accepted for PyTorch compatibility; NumPy's print options apply."""
+
+
+FloatTensor = DoubleTensor = LongTensor = Tensor

@@ -1,0 +1,504 @@
+"""Elementwise primitives and their derivatives.
+
+Each primitive's forward (NumPy) is followed by its vector-Jacobian product rules, one per
+input: ``rule(g, out, *inputs)`` returns the gradient for that input given the output's
+gradient ``g``. Broadcasting is undone by the engine, never by a rule. Conventions at kinks:
+relu'(0) = 0, abs'(0) = 0, and ties of ``maximum``/``minimum`` split the gradient evenly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from chainrule import _dtype
+from chainrule.autograd.primitive import primitive
+from chainrule.ops import rules as R
+from chainrule.ops._convert import as_operand, cast, float_operand, pair
+from chainrule.ops._erf import erf as _np_erf
+from chainrule.tensor import Tensor
+
+_wrap = Tensor._wrap
+
+# fmt: off
+# ------------------------------------------------------------------ binary arithmetic
+@primitive
+def _add(x, y):
+    return x + y
+_add.defvjp(lambda g, out, x, y: g,
+            lambda g, out, x, y: g, saves_inputs=False)
+
+@primitive
+def _sub(x, y):
+    return x - y
+_sub.defvjp(lambda g, out, x, y: g,
+            lambda g, out, x, y: -g, saves_inputs=False)
+
+@primitive
+def _mul(x, y):
+    return x * y
+_mul.defvjp(lambda g, out, x, y: g * y,          # d(xy)/dx = y
+            lambda g, out, x, y: g * x)          # d(xy)/dy = x
+
+@primitive
+def _div(x, y):
+    return x / y
+_div.defvjp(lambda g, out, x, y: g / y,                  # d(x/y)/dx = 1/y
+            lambda g, out, x, y: -g * x / (y * y))       # d(x/y)/dy = -x/y^2
+
+@primitive
+def _pow(x, y):
+    return x ** y
+_pow.defvjp(lambda g, out, x, y: g * y * x ** (y - 1),   # d(x^y)/dx = y x^(y-1)
+            # d(x^y)/dy = x^y log x; taken as 0 where x == 0 (PyTorch's convention)
+            lambda g, out, x, y: g * R.where(x == 0, 0.0, out * R.log(R.where(x == 0, 1.0, x))),
+            saves_out=True)
+
+@primitive
+def _pow_scalar(x, *, exponent):
+    return x ** exponent
+_pow_scalar.defvjp(
+    lambda g, out, x, *, exponent: (g * 0 if exponent == 0
+                                    else g * exponent * x ** (exponent - 1)))
+
+@primitive
+def _rpow_scalar(x, *, base):
+    return base ** x
+_rpow_scalar.defvjp(lambda g, out, x, *, base: g * out * math.log(base) if base > 0 else g * 0,
+                    saves_out=True)
+
+@primitive
+def _maximum(x, y):
+    return np.maximum(x, y)
+_maximum.defvjp(lambda g, out, x, y: g * ((x > y) + (x == y) * 0.5),
+                lambda g, out, x, y: g * ((y > x) + (x == y) * 0.5))
+
+@primitive
+def _minimum(x, y):
+    return np.minimum(x, y)
+_minimum.defvjp(lambda g, out, x, y: g * ((x < y) + (x == y) * 0.5),
+                lambda g, out, x, y: g * ((y < x) + (x == y) * 0.5))
+
+@primitive
+def _remainder(x, y):
+    return np.mod(x, y)
+_remainder.defvjp(lambda g, out, x, y: g,                                # x - floor(x/y) y
+                  lambda g, out, x, y: -g * R.data(np.floor_divide(R.data(x), R.data(y))))
+
+@primitive
+def _where(cond, x, y):
+    return np.where(cond, x, y)
+_where.defvjp(None,
+              lambda g, out, c, x, y: R.where(c, g, 0.0),
+              lambda g, out, c, x, y: R.where(c, 0.0, g))
+
+# ------------------------------------------------------------------ unary
+@primitive
+def _neg(x):
+    return -x
+_neg.defvjp(lambda g, out, x: -g, saves_inputs=False)
+
+@primitive
+def _exp(x):
+    return np.exp(x)
+_exp.defvjp(lambda g, out, x: g * out, saves_inputs=False, saves_out=True)   # exp' = exp
+
+@primitive
+def _log(x):
+    return np.log(x)
+_log.defvjp(lambda g, out, x: g / x)
+
+@primitive
+def _log1p(x):
+    return np.log1p(x)
+_log1p.defvjp(lambda g, out, x: g / (x + 1))
+
+@primitive
+def _expm1(x):
+    return np.expm1(x)
+_expm1.defvjp(lambda g, out, x: g * (out + 1), saves_inputs=False, saves_out=True)
+
+@primitive
+def _sqrt(x):
+    return np.sqrt(x)
+_sqrt.defvjp(lambda g, out, x: g / (2 * out), saves_inputs=False, saves_out=True)
+
+@primitive
+def _rsqrt(x):
+    return 1 / np.sqrt(x)
+_rsqrt.defvjp(lambda g, out, x: -0.5 * g * out * out * out, saves_inputs=False, saves_out=True)
+
+@primitive
+def _reciprocal(x):
+    return 1 / x
+_reciprocal.defvjp(lambda g, out, x: -g * out * out, saves_inputs=False, saves_out=True)
+
+@primitive
+def _abs(x):
+    return np.abs(x)
+_abs.defvjp(lambda g, out, x: g * R.sign(x))              # sign(0) = 0: abs'(0) = 0
+
+@primitive
+def _sin(x):
+    return np.sin(x)
+_sin.defvjp(lambda g, out, x: g * R.cos(x))
+
+@primitive
+def _cos(x):
+    return np.cos(x)
+_cos.defvjp(lambda g, out, x: -g * R.sin(x))
+
+@primitive
+def _tan(x):
+    return np.tan(x)
+_tan.defvjp(lambda g, out, x: g * (1 + out * out), saves_inputs=False, saves_out=True)
+
+@primitive
+def _tanh(x):
+    return np.tanh(x)
+_tanh.defvjp(lambda g, out, x: g * (1 - out * out), saves_inputs=False, saves_out=True)
+
+@primitive
+def _sigmoid(x):
+    # 1/(1+e^-x) written with tanh: one transcendental, no overflow for large |x|.
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
+_sigmoid.defvjp(lambda g, out, x: g * out * (1 - out), saves_inputs=False, saves_out=True)
+
+@primitive
+def _relu(x):
+    return np.maximum(x, 0)
+_relu.defvjp(lambda g, out, x: g * (out > 0), saves_inputs=False, saves_out=True)  # relu'(0)=0
+
+@primitive
+def _erf(x):
+    return _np_erf(x)
+_erf.defvjp(lambda g, out, x: g * (2 / math.sqrt(math.pi)) * R.exp(-(x * x)))
+
+@primitive
+def _zero_grad_op(x, *, fn):
+    return fn(x)
+# floor, ceil, round, trunc, sign: piecewise constant, so their derivative is 0 (as PyTorch).
+_zero_grad_op.defvjp(lambda g, out, x, *, fn: g * 0, saves_inputs=False)
+
+@primitive
+def _clamp(x, *, lo, hi):
+    return np.clip(x, lo, hi)
+# The gradient passes where lo <= x <= hi (bounds included, as PyTorch).
+_clamp.defvjp(lambda g, out, x, *, lo, hi: g * (((x >= lo) if lo is not None else True)
+                                                & ((x <= hi) if hi is not None else True)))
+
+@primitive
+def _to_dtype(x, *, dtype):
+    return x.astype(dtype)
+_to_dtype.defvjp(lambda g, out, x, *, dtype: g, saves_inputs=False)   # engine casts back
+
+@primitive
+def _copy(x):
+    return x.copy()
+_copy.defvjp(lambda g, out, x: g, saves_inputs=False)
+# fmt: on
+
+
+# ------------------------------------------------------------------ public functions
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other`` with broadcasting."""
+    a, b = pair(input, other)
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _add(a, b)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``input - alpha * other`` with broadcasting."""
+    a, b = pair(input, other)
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _sub(a, b)
+
+
+subtract = sub
+
+
+def mul(input, other, *, out=None):
+    """Elementwise product with broadcasting."""
+    a, b = pair(input, other)
+    return _mul(a, b)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (integers give a float result); ``rounding_mode`` "trunc" or "floor"."""
+    a, b = pair(input, other)
+    if rounding_mode is None:
+        if a._data.dtype.kind != "f":
+            a, b = float_operand(a), float_operand(b)
+        return _div(a, b)
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        q = _div(float_operand(a), float_operand(b))
+        return _zero_grad_op(q, fn=np.trunc).to(a.dtype)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                     f"found '{rounding_mode}'")
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other):
+    a, b = pair(input, other)
+    if a._data.dtype.kind != "f":
+        return _wrap(np.floor_divide(a._data, b._data))
+    return _zero_grad_op(_div(a, b), fn=np.floor)
+
+
+def remainder(input, other):
+    """Python-style modulus: the result has the sign of the divisor."""
+    a, b = pair(input, other)
+    return _remainder(a, b)
+
+
+def fmod(input, other):
+    """C-style modulus: the result has the sign of the dividend."""
+    a, b = pair(input, other)
+    return sub(a, mul(div(a, b, rounding_mode="trunc"), b))
+
+
+def pow(input, exponent):  # noqa: A001
+    """``input ** exponent``; either may be a number."""
+    if isinstance(exponent, Tensor):
+        if (not isinstance(input, Tensor) and isinstance(input, (int, float))
+                and not isinstance(input, bool) and input > 0):
+            rt = _dtype.result_type(input, exponent._data)
+            return _rpow_scalar(cast(exponent, rt), base=input)
+        a, b = pair(input, exponent)
+        return _pow(a, b)
+    if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.number)):
+        raise TypeError(f"pow(): exponent must be a Tensor or a number, got "
+                        f"{type(exponent).__name__}")
+    x = input
+    rt = _dtype.result_type(x._data, exponent)
+    x = cast(x, rt)
+    if exponent == 1:
+        return x
+    if exponent == 2:
+        return _mul(x, x) if x._rg else _wrap(x._data * x._data)
+    return _pow_scalar(x, exponent=exponent)
+
+
+def maximum(input, other):
+    """Elementwise maximum; at ties each input gets half the gradient."""
+    a, b = pair(input, other)
+    return _maximum(a, b)
+
+
+def minimum(input, other):
+    """Elementwise minimum; at ties each input gets half the gradient."""
+    a, b = pair(input, other)
+    return _minimum(a, b)
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other`` (broadcast together)."""
+    if input is None and other is None:
+        from chainrule.ops.indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    c = as_operand(condition)
+    if c._data.dtype != np.bool_:
+        c = _wrap(c._data.astype(bool))
+    a, b = pair(input, other) if (isinstance(input, Tensor) or isinstance(other, Tensor)) \
+        else (as_operand(input), as_operand(other))
+    return _where(c, a, b)
+
+
+def _unary(prim, name):
+    def fn(input):
+        return prim(float_operand(input))
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` (derivative rule: ``chainrule.ops.elementwise._{name}``)."
+    return fn
+
+
+exp = _unary(_exp, "exp")
+log = _unary(_log, "log")
+log1p = _unary(_log1p, "log1p")
+expm1 = _unary(_expm1, "expm1")
+sqrt = _unary(_sqrt, "sqrt")
+rsqrt = _unary(_rsqrt, "rsqrt")
+reciprocal = _unary(_reciprocal, "reciprocal")
+sin = _unary(_sin, "sin")
+cos = _unary(_cos, "cos")
+tan = _unary(_tan, "tan")
+tanh = _unary(_tanh, "tanh")
+sigmoid = _unary(_sigmoid, "sigmoid")
+erf = _unary(_erf, "erf")
+
+
+def log2(input):
+    return div(log(input), math.log(2.0))
+
+
+def log10(input):
+    return div(log(input), math.log(10.0))
+
+
+def square(input):
+    return mul(input, input)
+
+
+def neg(input):
+    return _neg(input)
+
+
+negative = neg
+
+
+def abs(input):  # noqa: A001
+    return _abs(input)
+
+
+absolute = abs
+
+
+def relu(input):
+    """max(x, 0); the derivative at 0 is taken as 0."""
+    return _relu(input)
+
+
+def sign(input):
+    return _zero_grad_op(input, fn=np.sign)
+
+
+def floor(input):
+    return _zero_grad_op(input, fn=np.floor) if input._data.dtype.kind == "f" else input
+
+
+def ceil(input):
+    return _zero_grad_op(input, fn=np.ceil) if input._data.dtype.kind == "f" else input
+
+
+def trunc(input):
+    return _zero_grad_op(input, fn=np.trunc) if input._data.dtype.kind == "f" else input
+
+
+def round(input, *, decimals=0):  # noqa: A001
+    """Round half to even, as PyTorch."""
+    if input._data.dtype.kind != "f":
+        return input
+    return _zero_grad_op(input, fn=lambda a: np.round(a, decimals))
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    """Clip values to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            lo = as_operand(min)
+            out = where(out < lo, lo, out)
+        if max is not None:
+            hi = as_operand(max)
+            out = where(out > hi, hi, out)
+        return out
+    x = input
+    if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = float_operand(x)
+    return _clamp(x, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def to_dtype(input, dtype, copy=False):
+    """``input`` converted to ``dtype`` (differentiable between floating dtypes)."""
+    npd = dtype if isinstance(dtype, np.dtype) else _dtype.as_dtype(dtype).np
+    if input._data.dtype == npd:
+        return _copy(input) if copy else input
+    if npd.kind != "f":
+        return _wrap(input._data.astype(npd))
+    return _to_dtype(input, dtype=npd)
+
+
+def clone(input, *, memory_format=None):
+    """A copy that stays in the graph (its gradient flows back to ``input``)."""
+    return _copy(input)
+
+
+def lerp(input, end, weight):
+    return add(input, mul(sub(end, input), weight))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(mul(tensor1, tensor2), value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(div(tensor1, tensor2), value))
+
+
+# ------------------------------------------------------------------ comparisons and logic
+def _compare(np_fn, name):
+    def fn(input, other):
+        a, b = pair(input, other)
+        return _wrap(np_fn(a._data, b._data))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` as a bool tensor (no gradient)."
+    return fn
+
+
+eq = _compare(np.equal, "eq")
+ne = _compare(np.not_equal, "ne")
+lt = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+logical_and = _compare(np.logical_and, "logical_and")
+logical_or = _compare(np.logical_or, "logical_or")
+logical_xor = _compare(np.logical_xor, "logical_xor")
+bitwise_and = _compare(np.bitwise_and, "bitwise_and")
+bitwise_or = _compare(np.bitwise_or, "bitwise_or")
+bitwise_xor = _compare(np.bitwise_xor, "bitwise_xor")
+
+
+def logical_not(input):
+    return _wrap(np.logical_not(input._data))
+
+
+def bitwise_not(input):
+    if input._data.dtype.kind == "f":
+        raise TypeError("bitwise_not: expected a bool or integer tensor, got a floating tensor")
+    return _wrap(np.invert(input._data))
+
+
+def isnan(input):
+    return _wrap(np.isnan(input._data))
+
+
+def isinf(input):
+    return _wrap(np.isinf(input._data))
+
+
+def isfinite(input):
+    return _wrap(np.isfinite(input._data))
+
+
+def equal(input, other) -> bool:
+    """True if both tensors have the same shape and values."""
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.allclose(input._data, as_operand(other)._data, rtol, atol, equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _wrap(np.isclose(input._data, as_operand(other)._data, rtol, atol, equal_nan))

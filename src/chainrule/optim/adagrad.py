@@ -1,0 +1,120 @@
+"""Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from chainrule.optim.optimizer import (
+    Optimizer,
+    _add_weight_decay,
+    _check_torch_only_flags,
+    _grad_array,
+)
+from chainrule.tensor import Tensor
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad, as ``torch.optim.Adagrad`` (Duchi et al., 2011).
+
+    For each parameter :math:`\theta` with gradient :math:`g_t` at step :math:`t`
+    (:math:`s_0` = ``initial_accumulator_value``):
+
+    .. math::
+        g_t &\leftarrow -g_t \quad\text{if maximize} \\
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1} \quad\text{if } \lambda \ne 0 \\
+        \tilde\gamma_t &= \gamma / (1 + (t - 1)\,\eta) \\
+        s_t &= s_{t-1} + g_t^2 \\
+        \theta_t &= \theta_{t-1} - \tilde\gamma_t\, g_t / (\sqrt{s_t} + \epsilon)
+
+    with learning rate :math:`\gamma`, learning-rate decay :math:`\eta` and weight decay
+    :math:`\lambda`. As in PyTorch, the state (``step`` and ``sum``) of every parameter is
+    created when the optimizer is constructed.
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate (default 1e-2).
+        lr_decay: learning-rate decay (default 0).
+        weight_decay: L2 penalty (default 0).
+        initial_accumulator_value: starting value of the squared-gradient sums (default 0).
+        eps: added to the denominator for numerical stability (default 1e-10).
+        maximize: maximize the objective instead of minimizing it.
+        foreach, differentiable, fused: accepted for PyTorch compatibility; ignored
+            (``differentiable=True`` is refused).
+
+    Example:
+        >>> import chainrule as cr
+        >>> w = cr.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = cr.optim.Adagrad([w], lr=0.5)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        tensor([ 0.5000, -1.5000], requires_grad=True)
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_torch_only_flags(foreach, fused, False, differentiable)
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _init_state(self, p: Tensor, group: dict) -> dict:
+        state = self.state[p]
+        state["step"] = 0
+        state["sum"] = Tensor._wrap(
+            np.full_like(p._data, float(group["initial_accumulator_value"])))
+        return state
+
+    def step(self, closure=None):
+        """Perform one optimization step; returns ``closure()``'s loss if given."""
+        loss = self._begin_step(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            lr_decay = float(group["lr_decay"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            maximize = group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                data = p._data
+                state = self.state[p]
+                if not state:  # a group added after construction
+                    state = self._init_state(p, group)
+                step = state["step"] + 1
+                state["step"] = step
+
+                g = _grad_array(p, maximize)
+                if weight_decay != 0:
+                    g = _add_weight_decay(g, data, weight_decay)
+                clr = lr / (1.0 + (step - 1) * lr_decay)
+
+                s = state["sum"]._data
+                tmp = np.multiply(g, g)
+                s += tmp
+                np.sqrt(s, out=tmp)
+                tmp += eps
+                np.divide(g, tmp, out=tmp)
+                tmp *= clr
+                data -= tmp
+                p._version += 1
+        return loss
