@@ -55,7 +55,7 @@ from chainrule.ops import *
 from chainrule.ops import abs, all, any, max, min, pow, round, sum  # noqa: A004
 from chainrule.random import Generator, get_rng_state, initial_seed, manual_seed, seed
 from chainrule.random import set_rng_state
-from chainrule import func, random
+from chainrule import cuda, func, random
 
 # Names that the ops modules import for themselves are not part of the public namespace.
 for _name in ("np", "R", "primitive", "builtins", "math", "annotations", "STATE", "rng",

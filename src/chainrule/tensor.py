@@ -337,6 +337,11 @@ class Tensor:
                 f"(shape {list(self._data.shape)})")
         return bool(self._data.reshape(()))
 
+    def __format__(self, spec: str) -> str:
+        if self._data.size == 1 and self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return format(self.__repr__(), spec)
+
     def __float__(self) -> float:
         return float(self.item())
 

@@ -68,11 +68,12 @@ count_nonzero reshape view view_as reshape_as permute transpose swapaxes swapdim
 moveaxis flatten unflatten squeeze unsqueeze expand expand_as broadcast_to repeat tile flip
 narrow split tensor_split chunk unbind gather take_along_dim scatter scatter_add index_select
 index_add masked_fill masked_select nonzero argwhere matmul mm bmm mv dot inner outer tril triu
-clone where select""".split()
+clone where select sort argsort topk unique bincount
+clamp_min clamp_max""".split()
 
 _INPLACE = """add sub mul div pow clamp clip neg exp log sqrt tanh sigmoid relu abs sign floor
 ceil round trunc reciprocal sin cos masked_fill scatter scatter_add index_add maximum minimum
-lerp addcmul addcdiv remainder fmod""".split()
+lerp addcmul addcdiv remainder fmod clamp_min clamp_max""".split()
 
 
 def bind_tensor_methods(Tensor) -> None:

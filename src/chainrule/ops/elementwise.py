@@ -416,6 +416,14 @@ def clamp(input, min=None, max=None):  # noqa: A002
 clip = clamp
 
 
+def clamp_min(input, min):  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    return clamp(input, max=max)
+
+
 def to_dtype(input, dtype, copy=False):
     """``input`` converted to ``dtype`` (differentiable between floating dtypes)."""
     npd = dtype if isinstance(dtype, np.dtype) else _dtype.as_dtype(dtype).np

@@ -316,3 +316,51 @@ def any(input, dim=None, keepdim=False):  # noqa: A001
 def count_nonzero(input, dim=None):
     ax = None if dim is None else _axes(input, dim, "count_nonzero")
     return _wrap(np.asarray(np.count_nonzero(input._data, axis=ax), dtype=np.int64))
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """``(values, indices)`` sorted along ``dim``; values carry the gradient back to where
+    they came from."""
+    from chainrule.ops.indexing import take_along_dim
+
+    d = _axes(input, dim, "sort")[0] if input._data.ndim else 0
+    if input._data.ndim == 0:
+        return _MinMax((input, _wrap(np.zeros((), np.int64))))
+    key = -input._data if descending else input._data
+    idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
+    return _MinMax((take_along_dim(input, _wrap(idx), d), _wrap(idx)))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable)[1]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+    from chainrule.ops.indexing import take_along_dim
+
+    d = _axes(input, dim, "topk")[0]
+    n = input._data.shape[d]
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk(): selected index k out of range (k={k}, size {n} at dim {d})")
+    key = -input._data if largest else input._data
+    idx = np.argsort(key, axis=d, kind="stable")
+    idx = np.take(idx, np.arange(k), axis=d).astype(np.int64)
+    return _MinMax((take_along_dim(input, _wrap(idx), d), _wrap(idx)))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts,
+                    axis=dim)
+    if not isinstance(res, tuple):
+        return _wrap(res)
+    out = [_wrap(res[0])] + [_wrap(np.asarray(r, dtype=np.int64).reshape(
+        input._data.shape if (return_inverse and i == 0 and dim is None) else -1))
+        for i, r in enumerate(res[1:])]
+    return tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    w = None if weights is None else weights._data
+    r = np.bincount(input._data, w, minlength)
+    return _wrap(r if w is not None else r.astype(np.int64))

@@ -49,8 +49,8 @@ class Adagrad(Optimizer):
         >>> opt = cr.optim.Adagrad([w], lr=0.5)
         >>> (w * w).sum().backward()
         >>> opt.step()
-        >>> w
-        tensor([ 0.5000, -1.5000], requires_grad=True)
+        >>> [round(x, 4) for x in w.tolist()]
+        [0.5, -1.5]
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0,

@@ -70,8 +70,8 @@ class Adam(Optimizer):
         >>> opt = cr.optim.Adam([w], lr=0.1)
         >>> (w * w).sum().backward()
         >>> opt.step()
-        >>> w
-        tensor([ 0.9000, -1.9000], requires_grad=True)
+        >>> [round(x, 4) for x in w.tolist()]
+        [0.9, -1.9]
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
@@ -171,8 +171,8 @@ class AdamW(Adam):
         >>> opt = cr.optim.AdamW([w], lr=0.1, weight_decay=0.5)
         >>> (w * w).sum().backward()
         >>> opt.step()
-        >>> w
-        tensor([ 0.8500, -1.8000], requires_grad=True)
+        >>> [round(x, 4) for x in w.tolist()]
+        [0.85, -1.8]
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3,

@@ -49,8 +49,8 @@ class Adamax(Optimizer):
         >>> opt = cr.optim.Adamax([w], lr=0.1)
         >>> (w * w).sum().backward()
         >>> opt.step()
-        >>> w
-        tensor([ 0.9000, -1.9000], requires_grad=True)
+        >>> [round(x, 4) for x in w.tolist()]
+        [0.9, -1.9]
     """
 
     def __init__(self, params: Iterable, lr: float = 2e-3,

@@ -457,8 +457,8 @@ class OneCycleLR(LRScheduler):
         >>> import chainrule as cr
         >>> opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
         >>> sched = cr.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
-        >>> sched.get_last_lr(), opt.param_groups[0]["momentum"]
-        ([0.04], 0.95)
+        >>> round(sched.get_last_lr()[0], 6), opt.param_groups[0]["momentum"]
+        (0.04, 0.95)
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],

@@ -59,7 +59,7 @@ class NAdam(Optimizer):
         >>> (w * w).sum().backward()
         >>> opt.step()
         >>> [round(x, 4) for x in w.tolist()]
-        [0.8999, -1.9001]
+        [0.8944, -1.8944]
     """
 
     _scalar_state_keys = ("step", "mu_product")

@@ -55,8 +55,8 @@ class RMSprop(Optimizer):
         >>> opt = cr.optim.RMSprop([w], lr=0.01, alpha=0.75)
         >>> (w * w).sum().backward()
         >>> opt.step()
-        >>> w
-        tensor([ 0.9800, -1.9800], requires_grad=True)
+        >>> [round(x, 4) for x in w.tolist()]
+        [0.98, -1.98]
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99,

@@ -51,8 +51,8 @@ class SGD(Optimizer):
         >>> loss = (w * w).sum()
         >>> loss.backward()
         >>> opt.step()
-        >>> w
-        tensor([ 0.8000, -1.6000], requires_grad=True)
+        >>> [round(x, 4) for x in w.tolist()]
+        [0.8, -1.6]
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0,

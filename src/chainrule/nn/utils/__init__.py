@@ -1,0 +1,1 @@
+"""Utilities for modules: gradient clipping and parameter/vector conversion."""

@@ -1,0 +1,235 @@
+"""Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``Subset``,
+``ConcatDataset``, ``IterableDataset`` and ``random_split``."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule.tensor import Tensor
+from chainrule.utils.data.sampler import _np_rng
+
+
+class Dataset:
+    """A map-style dataset: subclasses implement ``__getitem__(index)`` and usually
+    ``__len__``. ``a + b`` concatenates two datasets.
+
+    Example:
+        >>> from chainrule.utils.data import Dataset
+        >>> class Squares(Dataset):
+        ...     def __len__(self):
+        ...         return 4
+        ...     def __getitem__(self, i):
+        ...         return i * i
+        >>> ds = Squares() + Squares()
+        >>> len(ds), ds[5]
+        (8, 1)
+    """
+
+    def __getitem__(self, index) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A dataset that is a stream: subclasses implement ``__iter__``. A ``DataLoader`` reads
+    it in order and batches consecutive items (no sampler, no shuffling).
+
+    Example:
+        >>> from chainrule.utils.data import DataLoader, IterableDataset
+        >>> class Count(IterableDataset):
+        ...     def __iter__(self):
+        ...         return iter(range(5))
+        >>> [b.tolist() for b in DataLoader(Count(), batch_size=2)]
+        [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __add__(self, other):
+        return NotImplemented
+
+
+class TensorDataset(Dataset):
+    """Samples are slices along the first dimension of the given tensors:
+    ``ds[i] == (t0[i], t1[i], ...)``.
+
+    A ``DataLoader`` over a ``TensorDataset`` (or a ``Subset`` of one) with the default
+    collation takes a fast path: one fancy-index per tensor per batch.
+
+    Args:
+        *tensors: tensors with the same size of dimension 0.
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.utils.data import TensorDataset
+        >>> ds = TensorDataset(cr.tensor([[1.0, 2.0], [3.0, 4.0]]), cr.tensor([0, 1]))
+        >>> x, y = ds[1]
+        >>> x.tolist(), y.item(), len(ds)
+        ([3.0, 4.0], 1, 2)
+    """
+
+    def __init__(self, *tensors: Tensor) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        n = tensors[0].shape[0] if tensors[0].ndim else None
+        if any(t.ndim == 0 or t.shape[0] != n for t in tensors):
+            shapes = ", ".join(str(list(t.shape)) for t in tensors)
+            raise ValueError(
+                f"Size mismatch between tensors: TensorDataset needs the same size of "
+                f"dimension 0 in every tensor, got shapes {shapes}")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order: ``sub[i] ==
+    dataset[indices[i]]``.
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.utils.data import Subset, TensorDataset
+        >>> sub = Subset(TensorDataset(cr.arange(10)), [7, 2])
+        >>> len(sub), sub[0][0].item()
+        (2, 7)
+    """
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __getitems__(self, indices: list[int]) -> list:
+        inner = [self.indices[i] for i in indices]
+        fetch = getattr(self.dataset, "__getitems__", None)
+        if callable(fetch):
+            return fetch(inner)
+        return [self.dataset[i] for i in inner]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The concatenation of several map-style datasets.
+
+    Attributes:
+        datasets: the parts.
+        cumulative_sizes: running totals of their lengths.
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.utils.data import ConcatDataset, TensorDataset
+        >>> ds = ConcatDataset([TensorDataset(cr.zeros(3)), TensorDataset(cr.ones(2))])
+        >>> len(ds), ds.cumulative_sizes, ds[3][0].item()
+        (5, [3, 5], 1.0)
+    """
+
+    @staticmethod
+    def cumsum(sequence: Iterable[Dataset]) -> list[int]:
+        out, total = [], 0
+        for ds in sequence:
+            total += len(ds)
+            out.append(total)
+        return out
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if len(self.datasets) == 0:
+            raise ValueError("datasets should not be an empty iterable")
+        for ds in self.datasets:
+            if isinstance(ds, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: int):
+        n = len(self)
+        if idx < 0:
+            if -idx > n:
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx += n
+        if idx >= n:
+            raise IndexError(f"index {idx} is out of range for a dataset of length {n}")
+        part = bisect_right(self.cumulative_sizes, idx)
+        offset = self.cumulative_sizes[part - 1] if part > 0 else 0
+        return self.datasets[part][idx - offset]
+
+
+def random_split(dataset: Dataset, lengths: Sequence[int | float],
+                 generator=None) -> list[Subset]:
+    """Split ``dataset`` at random into non-overlapping subsets of the given lengths.
+
+    Args:
+        dataset: the dataset to split.
+        lengths: sizes of the parts (summing to ``len(dataset)``), or fractions summing to 1;
+            fractions are floored and the leftover items are handed out one at a time to
+            the parts in order, as in PyTorch.
+        generator: a ``chainrule.Generator`` for the permutation (default: the global one).
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.utils.data import TensorDataset, random_split
+        >>> ds = TensorDataset(cr.arange(10))
+        >>> train, val = random_split(ds, [0.75, 0.25], generator=cr.Generator().manual_seed(0))
+        >>> len(train), len(val)
+        (8, 2)
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        sizes = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            sizes.append(int(math.floor(n * frac)))
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        lengths = sizes
+        for i, size in enumerate(lengths):
+            if size == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                              "empty dataset.", stacklevel=2)
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    perm = _np_rng(generator).permutation(n).tolist()
+    out, start = [], 0
+    for size in lengths:
+        out.append(Subset(dataset, perm[start:start + size]))
+        start += size
+    return out
+
+
+def _tensor_source(dataset) -> tuple[list[np.ndarray], np.ndarray | None] | None:
+    """For a TensorDataset, or Subsets of one, the arrays and the index map that the
+    DataLoader's fast path indexes directly; None for any other dataset (subclasses too,
+    since they may override ``__getitem__``)."""
+    index_map = None
+    while type(dataset) is Subset:
+        idx = np.asarray(dataset.indices, dtype=np.intp)
+        index_map = idx if index_map is None else idx[index_map]
+        dataset = dataset.dataset
+    if type(dataset) is not TensorDataset:
+        return None
+    if any(t.requires_grad for t in dataset.tensors):
+        return None  # indexing must then go through autograd
+    return [t._data for t in dataset.tensors], index_map
