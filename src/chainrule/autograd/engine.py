@@ -32,7 +32,7 @@ class Node:
     """
 
     __slots__ = ("prim", "inputs", "edges", "params", "needs", "out", "out_ref", "versions",
-                 "hooks", "__weakref__")
+                 "hooks", "shape", "__weakref__")
 
     def __init__(self, prim, inputs, edges, params, needs, out, out_ref, versions):
         self.prim = prim
@@ -47,6 +47,7 @@ class Node:
         self.out_ref = out_ref
         self.versions = versions
         self.hooks = None
+        self.shape = out.shape
 
     def name(self) -> str:
         return self.prim.backward_name
@@ -55,7 +56,8 @@ class Node:
     def next_functions(self):
         if self.inputs is None:
             return ()
-        return tuple(((e if e.__class__ is Node else (_LeafRef(e) if e._rg else None)), 0)
+        return tuple(((e if e.__class__ is Node else
+                       (_LeafRef(e) if e is not None and e._rg else None)), 0)
                      for e in self.edges)
 
     def register_hook(self, fn):
@@ -236,10 +238,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                     gi = np.asarray(gi, dtype=data.dtype)
                 send(edges[i], gi)
             if not retain_graph:
-                node.inputs = None
-                node.edges = None
-                node.out = None
-                node.out_ref = None
+                _release(node)
     finally:
         STATE.enabled = prev_mode
 
@@ -255,6 +254,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
         if accumulate and t._rg:
             _accumulate(t, g, create_graph)
     return captured
+
+
+def _release(node):
+    """Free what the node saved for its rules. Only the graph's shape stays (edges to other
+    nodes and to leaves that require grad), so it can still be drawn after backward."""
+    node.inputs = None
+    node.out = None
+    node.out_ref = None
+    node.versions = None
+    node.edges = tuple(e if need else None for e, need in zip(node.edges, node.needs))
 
 
 def _run_hooks(hooks, g, create_graph):
