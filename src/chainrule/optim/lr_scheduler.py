@@ -2,7 +2,7 @@
 
 A scheduler rewrites ``group["lr"]`` of its optimizer's parameter groups on every
 ``step()``. Most compute the new rate *recursively* from the current one (as PyTorch does),
-so several schedulers can be stacked on one optimizer; ``_closed_form`` gives the rate
+so several schedulers can be stacked on one optimizer; ``_get_closed_form_lr`` gives the rate
 directly from ``last_epoch`` where a closed form exists.
 """
 
@@ -135,7 +135,7 @@ class LRScheduler:
             values = self.get_lr()
         else:
             self.last_epoch = epoch
-            closed = getattr(self, "_closed_form", None)
+            closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
@@ -238,7 +238,7 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
-    def _closed_form(self) -> list[float]:
+    def _get_closed_form_lr(self) -> list[float]:
         return [base * self.gamma ** (self.last_epoch // self.step_size)
                 for base in self.base_lrs]
 
@@ -277,7 +277,7 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [lr * factor for lr in self._current_lrs()]
 
-    def _closed_form(self) -> list[float]:
+    def _get_closed_form_lr(self) -> list[float]:
         milestones = sorted(self.milestones.elements())
         return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
                 for base in self.base_lrs]
@@ -310,7 +310,7 @@ class ExponentialLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
-    def _closed_form(self) -> list[float]:
+    def _get_closed_form_lr(self) -> list[float]:
         return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
@@ -367,7 +367,7 @@ class CosineAnnealingLR(LRScheduler):
         ratio = (1 + math.cos(math.pi * t / t_max)) / (1 + math.cos(math.pi * (t - 1) / t_max))
         return [ratio * (g["lr"] - eta_min) + eta_min for g in groups]
 
-    def _closed_form(self) -> list[float]:
+    def _get_closed_form_lr(self) -> list[float]:
         return [self.eta_min + (base - self.eta_min)
                 * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base in self.base_lrs]
@@ -419,7 +419,7 @@ class LinearLR(LRScheduler):
         factor = 1.0 + (e - s) / (self.total_iters * s + (t - 1) * (e - s))
         return [lr * factor for lr in self._current_lrs()]
 
-    def _closed_form(self) -> list[float]:
+    def _get_closed_form_lr(self) -> list[float]:
         s, e = self.start_factor, self.end_factor
         frac = min(self.total_iters, self.last_epoch) / self.total_iters
         return [base * (s + (e - s) * frac) for base in self.base_lrs]
