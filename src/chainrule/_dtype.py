@@ -14,7 +14,7 @@ class dtype:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = kind == 2
-        self.is_signed = kind != 0
+        self.is_signed = kind != 0 and self.np.kind != "u"
         self.itemsize = self.np.itemsize
         self._kind = kind  # 0 bool, 1 integer, 2 floating
 

@@ -101,22 +101,30 @@ def vjp(func, *primals, has_aux=False):
 def jvp(func, primals, tangents, has_aux=False):
     """Return ``(func(*primals), J v)`` (forward-mode product, via two reverse passes: the
     vector-Jacobian product is linear in its cotangent ``u``, and differentiating it with
-    respect to ``u`` along ``v`` gives ``J v``)."""
+    respect to ``u`` along ``v`` gives ``J v``). ``func`` may return a tensor or a tuple."""
     primals, tangents = tuple(primals), tuple(tangents)
     with enable_grad():
         new, nums, outer = _prepare(primals, tuple(range(len(primals))))
         res = func(*new)
         out, aux = res if has_aux else (res, None)
-        u = Tensor._wrap(np.zeros(out._data.shape, out._data.dtype)).requires_grad_()
-        vjps = _grad(out, [new[n] for n in nums], u, create_graph=True, allow_unused=True,
-                     materialize_grads=True)
-        pairs = [(g, t) for g, t in zip(vjps, tangents) if g.requires_grad]
-        if pairs:
-            (jv,) = _grad([g for g, _ in pairs], u, [t for _, t in pairs], create_graph=outer,
-                          allow_unused=True, materialize_grads=True)
-        else:
-            jv = Tensor._wrap(np.zeros(out._data.shape, out._data.dtype))
-    value = out if outer else out.detach()
+        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        us = [Tensor._wrap(np.zeros(o._data.shape, o._data.dtype)).requires_grad_()
+              for o in outs]
+        live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+        jvs = [Tensor._wrap(np.zeros(o._data.shape, o._data.dtype)) for o in outs]
+        if live:
+            vjps = _grad([o for o, _ in live], [new[n] for n in nums], [u for _, u in live],
+                         create_graph=True, allow_unused=True, materialize_grads=True)
+            pairs = [(g, t) for g, t in zip(vjps, tangents) if g.requires_grad]
+            if pairs:
+                got = _grad([g for g, _ in pairs], us, [t for _, t in pairs],
+                            create_graph=outer, allow_unused=True, materialize_grads=True)
+                jvs = list(got)
+    values = [o if outer else o.detach() for o in outs]
+    if isinstance(out, (tuple, list)):
+        value, jv = tuple(values), tuple(jvs)
+    else:
+        value, jv = values[0], jvs[0]
     return (value, jv, aux) if has_aux else (value, jv)
 
 
@@ -153,15 +161,18 @@ def jacrev(func, argnums=0, has_aux=False):
 
 
 def jacfwd(func, argnums=0, has_aux=False):
-    """Jacobian by forward mode: one Jacobian-vector product per input element."""
+    """Jacobian by forward mode: one Jacobian-vector product per input element. For a tuple
+    of outputs or of ``argnums``, the result is nested: outputs outside, inputs inside."""
+    from chainrule.ops import stack
 
     def wrapper(*args):
         nums = _argnums_tuple(argnums)
-        jacs = []
-        aux = None
+        per_input = []  # per input: list over outputs of the Jacobian block
+        aux, multi_out = None, False
         for n in nums:
             x = args[n]
-            cols = []
+            cols = None
+            out_shapes = None
             for k in range(x.numel()):
                 e = np.zeros(x.numel(), x._data.dtype)
                 e[k] = 1
@@ -175,12 +186,23 @@ def jacfwd(func, argnums=0, has_aux=False):
                 out, jv = res[0], res[1]
                 if has_aux:
                     aux = res[2]
-                cols.append(jv)
-            from chainrule.ops import stack
-
-            m = stack(cols, dim=-1)
-            jacs.append(m.reshape(tuple(out.shape) + tuple(x.shape)))
-        j = jacs[0] if isinstance(argnums, int) else tuple(jacs)
+                multi_out = isinstance(out, tuple)
+                outs = out if multi_out else (out,)
+                jvs = jv if multi_out else (jv,)
+                out_shapes = [tuple(o.shape) for o in outs]
+                if cols is None:
+                    cols = [[] for _ in outs]
+                for c, j in zip(cols, jvs):
+                    c.append(j)
+            per_input.append([stack(c, dim=-1).reshape(s + tuple(x.shape))
+                              for c, s in zip(cols, out_shapes)])
+        single_in = isinstance(argnums, int)
+        n_out = len(per_input[0])
+        blocks = []
+        for o in range(n_out):
+            row = tuple(per_input[i][o] for i in range(len(nums)))
+            blocks.append(row[0] if single_in else row)
+        j = tuple(blocks) if multi_out else blocks[0]
         return (j, aux) if has_aux else j
 
     return wrapper

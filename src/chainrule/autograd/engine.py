@@ -159,7 +159,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
     captured = [None] * (len(capture) if capture else 0)
     capture_nodes = {}
     if capture:
-        for key, (t, slot) in capture.items():
+        for t, slot in capture.values():
             if t.grad_fn is not None:
                 capture_nodes[t.grad_fn] = slot
 
@@ -293,8 +293,14 @@ def _accumulate(t, g, create_graph):
 
 
 def _check_versions(node):
-    for t, v in zip(node.inputs, node.versions):
-        if t._version != v:
+    reads = node.prim.reads
+    if reads is not None:
+        read = set()
+        for i, need in enumerate(node.needs):
+            if need:
+                read.update(reads[i])
+    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
+        if t._version != v and (reads is None or i in read):
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by "
                 f"an inplace operation: [{t.dtype.name} {list(t._data.shape)}] is at version "

@@ -100,6 +100,13 @@ class Function(metaclass=_FunctionMeta):
             return result
         diff = [isinstance(o, Tensor) and o._data.dtype.kind == "f"
                 and not any(o is n for n in ctx.non_differentiable) for o in outs]
+        if single and diff[0]:
+            # One output: the node's result is that output itself (grad_fn is this op).
+            prim = Primitive(lambda *xs: result._data, name=cls.__name__)
+            prim.backward_name = cls.__name__ + "Backward"
+            prim.vjps = _FunctionRules(cls, ctx, args, positions, None, None, [True])
+            prim.saves_inputs = False
+            return prim(*tensors)
         shapes = [o._data.shape for o in outs]
         dtype = np.result_type(*[o._data.dtype for o, d in zip(outs, diff) if d])
         sizes = [int(np.prod(s)) for s in shapes]
@@ -140,7 +147,9 @@ class _FunctionRules:
         if self._cache is None or self._cache[0] is not g:
             is_t = isinstance(g, Tensor)
             grads, start = [], 0
-            for n, s, d in zip(self.sizes, self.shapes, self.diff):
+            if self.shapes is None:  # a single output, not packed
+                grads.append(g if is_t else Tensor._wrap(g))
+            for n, s, d in zip(self.sizes or (), self.shapes or (), self.diff):
                 piece = g[start:start + n].reshape(s)
                 grads.append((piece if is_t else Tensor._wrap(piece)) if d else None)
                 start += n

@@ -124,8 +124,10 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     outs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
+        # One random cotangent per differentiable output (integer outputs such as indices
+        # have no gradient, as in PyTorch).
         grad_outputs = [Tensor._wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype))
-                        .requires_grad_() for o in outs]
+                        .requires_grad_() for o in outs if o._data.dtype.kind == "f"]
     else:
         grad_outputs = list(_tensors(grad_outputs))
     n_in = len(inputs)
@@ -133,7 +135,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     def vjp_fn(*args):
         xs, gos = args[:n_in], args[n_in:]
         with enable_grad():
-            os_ = _outputs(func, xs)
+            os_ = [o for o in _outputs(func, xs) if o._data.dtype.kind == "f"]
             diff = [x for x in xs if x.requires_grad]
             gs = grad(os_, diff, list(gos), create_graph=True, allow_unused=True,
                       materialize_grads=True)

@@ -36,25 +36,31 @@ _asarray = np.asarray
 class Primitive:
     """An op with a NumPy forward and derivative rules, applied to Tensors by calling it."""
 
-    __slots__ = ("name", "forward", "vjps", "saves_inputs", "saves_out", "backward_name",
+    __slots__ = ("name", "forward", "vjps", "reads", "saves_inputs", "saves_out",
+                 "backward_name",
                  "__wrapped__", "__dict__")
 
     def __init__(self, forward, name=None):
         self.forward = forward
         self.name = name or forward.__name__.strip("_")
         self.vjps = None
+        self.reads = None
         self.saves_inputs = True
         self.saves_out = False
         self.backward_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward"
         self.__doc__ = forward.__doc__
         self.__wrapped__ = forward
 
-    def defvjp(self, *rules, saves_inputs: bool = True, saves_out: bool = False):
+    def defvjp(self, *rules, saves_inputs: bool = True, saves_out: bool = False,
+               reads=None):
         """Attach one rule per input (``None``: that input gets no gradient).
 
         ``saves_inputs``: the rules read the inputs' values, so modifying an input in place
-        before backward is an error. ``saves_out``: the rules read the output.
+        before backward is an error. ``reads``: optionally, for each rule, the indices of
+        the inputs whose values it reads (only those are checked). ``saves_out``: the rules
+        read the output.
         """
+        self.reads = reads
         self.vjps = tuple(r if r is not None else _no_grad_rule for r in rules)
         self.saves_inputs = saves_inputs
         self.saves_out = saves_out

@@ -147,7 +147,7 @@ def explain(output, inputs=None, file=None) -> dict:
     p("")
     p("Gradients of the output with respect to the inputs:")
     result = {}
-    for key, (t, grad) in leaf_grads.items():
+    for key, (_, grad) in leaf_grads.items():
         name = names[key]
         result[name] = grad
         p(f"  d out/d {name} = {_fmt(grad)}")

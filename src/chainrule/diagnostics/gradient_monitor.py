@@ -78,7 +78,7 @@ class GradientMonitor:
         for layer, value in norms.items():
             series = self.history.setdefault(layer, [math.nan] * n_prev)
             series.append(value)
-        for layer, series in self.history.items():
+        for series in self.history.values():
             if len(series) < n_prev + 1:
                 series.append(math.nan)
         self.steps.append(self._step)

@@ -5,6 +5,7 @@ built on them. Grouped by kind: ``elementwise``, ``reduction``, ``shape``, ``ind
 # ruff: noqa: F401, F403, E402
 from chainrule.ops import elementwise as _ew
 from chainrule.ops._format import format_tensor
+from chainrule.ops._methods import bind_tensor_methods
 from chainrule.ops.creation import *
 from chainrule.ops.elementwise import *
 from chainrule.ops.elementwise import abs, pow, round
@@ -14,4 +15,3 @@ from chainrule.ops.reduction import *
 from chainrule.ops.reduction import all, any, max, min, sum
 from chainrule.ops.shape import *
 from chainrule.ops.shape import normalize_dim
-from chainrule.ops._methods import bind_tensor_methods

@@ -5,21 +5,39 @@ from __future__ import annotations
 import numpy as np
 
 
+def _float_formatter(a: np.ndarray):
+    """PyTorch's float layout: integral values as ``1.``, else 4 decimals, scientific when
+    the magnitudes span too much; every element padded to the same width."""
+    finite = np.abs(a[np.isfinite(a)].astype(np.float64))
+    if finite.size == 0:
+        fmt = "{:.4f}".format
+    elif np.all(finite == np.round(finite)):
+        if finite.max() > 1e8:
+            fmt = "{:.4e}".format
+        else:
+            def fmt(v):
+                return f"{v:.0f}." if np.isfinite(v) else f"{v}"
+    else:
+        nonzero = finite[finite != 0]
+        lo = nonzero.min() if nonzero.size else 0.0
+        hi = finite.max()
+        sci = hi > 1e8 or (nonzero.size and (hi / lo > 1000.0 or lo < 1e-4))
+        fmt = ("{:.4e}" if sci else "{:.4f}").format
+    values = a.reshape(-1)
+    if values.size > 1000:  # only the shown edge items matter for the width
+        values = np.concatenate([values[:3], values[-3:]])
+    width = max((len(fmt(float(v))) for v in values), default=0)
+    return lambda v: fmt(float(v)).rjust(width)
+
+
 def format_tensor(t) -> str:
     a = t._data
-    opts = dict(precision=4, separator=", ", threshold=1000, edgeitems=3, max_line_width=80)
+    opts = dict(separator=", ", threshold=1000, edgeitems=3, max_line_width=80)
     if a.dtype.kind == "f":
-        finite = a[np.isfinite(a)]
-        ints = finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8
-        if ints:
-            body = np.array2string(a, formatter={"float_kind": lambda v: _int_float(v)},
-                                   prefix="tensor(", **opts)
-        else:
-            body = np.array2string(a, prefix="tensor(", **opts)
+        body = np.array2string(a, formatter={"float_kind": _float_formatter(a)},
+                               prefix="tensor(", **opts)
     else:
         body = np.array2string(a, prefix="tensor(", **opts)
-        if a.dtype == np.bool_:
-            body = body.replace("True", "True").replace("False", "False")
     extras = []
     default = {"float32", "int64", "bool"}
     if a.dtype.name not in default:
@@ -31,9 +49,3 @@ def format_tensor(t) -> str:
     elif t._rg:
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"
-
-
-def _int_float(v) -> str:
-    if not np.isfinite(v):
-        return str(v)
-    return f"{v:.0f}."

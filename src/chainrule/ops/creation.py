@@ -24,9 +24,10 @@ def _infer_dtype(arr: np.ndarray, data):
     k = arr.dtype.kind
     if k == "f":
         # Python floats become the default dtype; NumPy arrays keep theirs (as from_numpy).
-        return arr.dtype if isinstance(data, np.ndarray) else _dtype.get_default_dtype().np
+        keep = isinstance(data, (np.ndarray, np.generic))
+        return arr.dtype if keep else _dtype.get_default_dtype().np
     if k in "iu":
-        if isinstance(data, np.ndarray):
+        if isinstance(data, (np.ndarray, np.generic)):
             return arr.dtype
         return np.dtype(np.int64)
     if k == "b":

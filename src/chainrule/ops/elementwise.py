@@ -39,13 +39,15 @@ _sub.defvjp(lambda g, out, x, y: g,
 def _mul(x, y):
     return x * y
 _mul.defvjp(lambda g, out, x, y: g * y,          # d(xy)/dx = y
-            lambda g, out, x, y: g * x)          # d(xy)/dy = x
+            lambda g, out, x, y: g * x,          # d(xy)/dy = x
+            reads=((1,), (0,)))
 
 @primitive
 def _div(x, y):
     return x / y
 _div.defvjp(lambda g, out, x, y: g / y,                  # d(x/y)/dx = 1/y
-            lambda g, out, x, y: -g * x / (y * y))       # d(x/y)/dy = -x/y^2
+            lambda g, out, x, y: -g * x / (y * y),       # d(x/y)/dy = -x/y^2
+            reads=((1,), (0, 1)))
 
 @primitive
 def _pow(x, y):

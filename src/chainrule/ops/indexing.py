@@ -13,7 +13,6 @@ import numpy as np
 
 from chainrule.autograd.grad_mode import STATE
 from chainrule.autograd.primitive import primitive
-from chainrule.ops import rules as R
 from chainrule.ops._convert import as_operand
 from chainrule.ops.shape import normalize_dim
 from chainrule.tensor import Tensor
@@ -27,6 +26,8 @@ def normalize_index(index, shape=None):
     integer arrays of their true positions (so every advanced index is an int array)."""
     if not isinstance(index, tuple):
         index = (index,)
+    if shape is not None:
+        _check_masks(index, shape)
     out = []
     for item in index:
         if isinstance(item, Tensor):
@@ -45,6 +46,42 @@ def normalize_index(index, shape=None):
                                  "tensors")
         out.append(item)
     return tuple(out)
+
+
+def _consumed(item) -> int:
+    """How many dimensions of the indexed tensor one index item consumes."""
+    if item is None or item is Ellipsis:
+        return 0
+    arr = item._data if isinstance(item, Tensor) else item
+    if isinstance(arr, np.ndarray) and arr.dtype == np.bool_:
+        return arr.ndim
+    if isinstance(arr, list):
+        a = np.asarray(arr)
+        return a.ndim if a.dtype == np.bool_ else 1
+    return 1
+
+
+def _check_masks(index, shape):
+    """A boolean mask must have the shape of the dimensions it indexes (IndexError if not)."""
+    total = builtins.sum(_consumed(i) for i in index)
+    dim = 0
+    for item in index:
+        if item is Ellipsis:
+            dim += len(shape) - total
+            continue
+        arr = item._data if isinstance(item, Tensor) else item
+        if isinstance(arr, list):
+            arr = np.asarray(arr)
+        if isinstance(arr, np.ndarray) and arr.dtype == np.bool_ and arr.ndim:
+            want = tuple(shape[dim:dim + arr.ndim])
+            for k, (m, s) in enumerate(zip(arr.shape, want)):
+                if m != s:
+                    raise IndexError(f"The shape of the mask {list(arr.shape)} at index {k} "
+                                     f"does not match the shape of the indexed tensor "
+                                     f"{list(want)} at index {k}")
+            if len(want) < arr.ndim:
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+        dim += _consumed(item)
 
 
 def _is_basic(index) -> bool:
@@ -132,7 +169,7 @@ def _zero_at(g, index):
 
 # ------------------------------------------------------------------ public
 def getitem(input, index):
-    idx = normalize_index(index)
+    idx = normalize_index(index, input._data.shape)
     _check_bounds(idx, input._data.shape)
     if not input._rg or not STATE.enabled:
         return _wrap(np.asarray(input._data[idx]))
@@ -141,7 +178,7 @@ def getitem(input, index):
 
 def setitem(input, index, value):
     """``input[index] = value``, recorded in the graph when gradients are involved."""
-    idx = normalize_index(index)
+    idx = normalize_index(index, input._data.shape)
     _check_bounds(idx, input._data.shape)
     value_rg = isinstance(value, Tensor) and value._rg
     if STATE.enabled and (input._rg or value_rg):

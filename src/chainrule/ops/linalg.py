@@ -127,7 +127,8 @@ def _parse_einsum(equation, shapes):
         lhs, rhs = eq, None
     terms = lhs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(f"einsum(): {len(terms)} operand subscripts for {len(shapes)} operands")
+        raise RuntimeError(f"einsum(): the equation has {len(terms)} operand subscripts but "
+                           f"{len(shapes)} operands were given")
     used = set(c for c in eq if c.isalpha())
     free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
     ell_len = max((len(s) - (len(t) - 3) for t, s in zip(terms, shapes) if "..." in t),

@@ -20,6 +20,13 @@ from chainrule.tensor import Tensor
 _wrap = Tensor._wrap
 
 
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
 def _keep_shape(shape, axis):
     """``shape`` with the reduced axes set to 1 (what keepdim=True would give)."""
     if axis is None:
@@ -42,7 +49,8 @@ _sum.defvjp(lambda g, out, x, *, axis, keepdims: _expand_back(g, x, axis), saves
 def _mean(x, *, axis, keepdims):
     return np.mean(x, axis=axis, keepdims=keepdims)
 _mean.defvjp(lambda g, out, x, *, axis, keepdims:
-             _expand_back(g, x, axis) * (out.size / x.size if x.size else 0.0),
+             _expand_back(g, x, axis) * (_numel(out.shape) / _numel(x.shape)
+                                         if _numel(x.shape) else 0.0),
              saves_inputs=False)
 
 @primitive
@@ -77,11 +85,17 @@ def _prod(x, *, axis, keepdims):
     return np.prod(x, axis=axis, keepdims=keepdims)
 
 def _prod_rule(g, out, x, *, axis, keepdims):
-    # d prod / d x_i = product of the other elements; computed without dividing by x_i so
-    # that zeros in x are handled exactly.
-    others = R.like(_product_of_others(R.data(x), axis), x)
+    # d prod / d x_i = product of the other elements. On arrays it is computed without
+    # dividing by x_i, so zeros are handled exactly; under create_graph it is out / x_i
+    # (differentiable) unless x has zeros, where the exact product enters as a constant.
+    xd = R.data(x)
+    if isinstance(x, np.ndarray) or not (xd == 0).any():
+        others = (_product_of_others(xd, axis) if isinstance(x, np.ndarray)
+                  else _expand_back(out, x, axis) / x)
+    else:
+        others = R.like(_product_of_others(xd, axis), x)
     return _expand_back(g, x, axis) * others
-_prod.defvjp(_prod_rule)
+_prod.defvjp(_prod_rule, saves_out=True)
 
 @primitive
 def _cumsum(x, *, axis):
