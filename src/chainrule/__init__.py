@@ -84,3 +84,6 @@ def set_printoptions(**kwargs) -> None:
 
 
 FloatTensor = DoubleTensor = LongTensor = Tensor
+
+from chainrule import nn, optim, utils
+from chainrule.serialization import load, save

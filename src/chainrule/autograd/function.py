@@ -123,7 +123,10 @@ class Function(metaclass=_FunctionMeta):
         pieces, start = [], 0
         for o, d, n, s in zip(outs, diff, sizes, shapes):
             if d:
-                pieces.append(node_out[start:start + n].reshape(s))
+                piece = node_out[start:start + n].reshape(s)
+                if piece._data.dtype != o._data.dtype:
+                    piece = piece.to(o._data.dtype)
+                pieces.append(piece)
             else:
                 pieces.append(o)
             start += n
