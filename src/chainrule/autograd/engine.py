@@ -23,6 +23,8 @@ import numpy as np
 
 from chainrule.autograd.grad_mode import STATE
 
+ndarray = np.ndarray
+
 
 class Node:
     """One recorded op application: the op, its inputs, and what its rules need.
@@ -222,7 +224,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
             rules = prim.vjps
             needs = node.needs
             edges = node.edges
-            for i, t in enumerate(inputs):
+            i = -1
+            for t in inputs:
+                i += 1
                 if not needs[i]:
                     continue
                 gi = rules[i](g, out, *args, **params)
@@ -234,11 +238,21 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                 if create_graph:
                     if gi._data.dtype is not data.dtype:
                         gi = gi.to(data.dtype)
-                elif gi.__class__ is not np.ndarray or gi.dtype is not data.dtype:
+                elif gi.__class__ is not ndarray or gi.dtype is not data.dtype:
                     gi = np.asarray(gi, dtype=data.dtype)
-                send(edges[i], gi)
+                e = edges[i]
+                if e.__class__ is Node:  # (send(), inlined: this loop is the hot path)
+                    prev = pending.get(e)
+                    pending[e] = gi if prev is None else prev + gi
+                else:
+                    send(e, gi)
             if not retain_graph:
-                _release(node)
+                node.inputs = None
+                node.out = None
+                node.out_ref = None
+                node.versions = None
+                if False in needs:
+                    _drop_constant_edges(node)
     finally:
         STATE.enabled = prev_mode
 
@@ -256,14 +270,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
     return captured
 
 
-def _release(node):
-    """Free what the node saved for its rules. Only the graph's shape stays (edges to other
-    nodes and to leaves that require grad), so it can still be drawn after backward."""
-    node.inputs = None
-    node.out = None
-    node.out_ref = None
-    node.versions = None
-    node.edges = tuple(e if need else None for e, need in zip(node.edges, node.needs))
+def _drop_constant_edges(node):
+    """After backward a node keeps only the graph's shape (edges to other nodes and to leaves
+    that require grad), so it can still be drawn; edges to constants are let go."""
+    node.edges = tuple([e if need else None for e, need in zip(node.edges, node.needs)])
 
 
 def _run_hooks(hooks, g, create_graph):

@@ -108,7 +108,7 @@ class _ArgnumRules:
 def _record(prim, inputs, params, needs, out):
     t = _new_tensor(out)
     t._rg = True
-    versions = tuple(x._version for x in inputs) if prim.saves_inputs else None
+    versions = tuple([x._version for x in inputs]) if prim.saves_inputs else None
     edges = tuple([x.grad_fn or x for x in inputs])
     t.grad_fn = Node(prim, inputs, edges, params, needs, out,
                      weakref.ref(t) if prim.saves_out else None, versions)

@@ -49,6 +49,34 @@ _div.defvjp(lambda g, out, x, y: g / y,                  # d(x/y)/dx = 1/y
             lambda g, out, x, y: -g * x / (y * y),       # d(x/y)/dy = -x/y^2
             reads=((1,), (0, 1)))
 
+# With a Python number on one side, the number is a parameter, not an input: no constant
+# tensor is made and no dtype promotion is needed (float tensor op number keeps the dtype).
+@primitive
+def _add_scalar(x, *, c):
+    return x + c
+_add_scalar.defvjp(lambda g, out, x, *, c: g, saves_inputs=False)
+
+@primitive
+def _mul_scalar(x, *, c):
+    return x * c
+_mul_scalar.defvjp(lambda g, out, x, *, c: g * c, saves_inputs=False)
+
+@primitive
+def _rsub_scalar(x, *, c):
+    return c - x
+_rsub_scalar.defvjp(lambda g, out, x, *, c: -g, saves_inputs=False)
+
+@primitive
+def _div_scalar(x, *, c):
+    return x / c
+_div_scalar.defvjp(lambda g, out, x, *, c: g / c, saves_inputs=False)
+
+@primitive
+def _rdiv_scalar(x, *, c):
+    return c / x
+_rdiv_scalar.defvjp(lambda g, out, x, *, c: -g * out / x,      # d(c/x)/dx = -c/x^2
+                   saves_out=True)
+
 @primitive
 def _pow(x, y):
     return x ** y
@@ -203,8 +231,22 @@ _copy.defvjp(lambda g, out, x: g, saves_inputs=False)
 
 
 # ------------------------------------------------------------------ public functions
+_NUMBER = (float, int)
+
+
+def _float_and_number(a, b) -> bool:
+    """``a`` is a floating tensor and ``b`` a plain Python number (the fast path)."""
+    return b.__class__ in _NUMBER and a.__class__ is not float and isinstance(a, Tensor) \
+        and a._data.dtype.kind == "f"
+
+
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting."""
+    if alpha == 1:
+        if _float_and_number(input, other):
+            return _add_scalar(input, c=other)
+        if _float_and_number(other, input):
+            return _add_scalar(other, c=input)
     a, b = pair(input, other)
     if alpha != 1:
         b = mul(b, alpha)
@@ -213,6 +255,11 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other`` with broadcasting."""
+    if alpha == 1:
+        if _float_and_number(input, other):
+            return _add_scalar(input, c=-other)
+        if _float_and_number(other, input):
+            return _rsub_scalar(other, c=input)
     a, b = pair(input, other)
     if alpha != 1:
         b = mul(b, alpha)
@@ -224,6 +271,10 @@ subtract = sub
 
 def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
+    if _float_and_number(input, other):
+        return _mul_scalar(input, c=other)
+    if _float_and_number(other, input):
+        return _mul_scalar(other, c=input)
     a, b = pair(input, other)
     return _mul(a, b)
 
@@ -233,6 +284,11 @@ multiply = mul
 
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give a float result); ``rounding_mode`` "trunc" or "floor"."""
+    if rounding_mode is None:
+        if _float_and_number(input, other):
+            return _div_scalar(input, c=other)
+        if _float_and_number(other, input):
+            return _rdiv_scalar(other, c=input)
     a, b = pair(input, other)
     if rounding_mode is None:
         if a._data.dtype.kind != "f":
