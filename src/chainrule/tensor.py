@@ -290,7 +290,8 @@ class Tensor:
         def keep(g):
             t = ref()
             if t is not None:
-                g = g.detach() if not STATE.enabled else g
+                # A copy: the array flowing on may be shared with other gradients.
+                g = Tensor._wrap(g._data.copy()) if not STATE.enabled else g
                 t.grad = g if t.grad is None else t.grad + g
 
         self.grad_fn.register_hook(keep)

@@ -147,6 +147,15 @@ def sum_to_shape(g, shape):
     return g.reshape(shape)
 
 
+def _reduce_to(gi, shape, node, i):
+    try:
+        return sum_to_shape(gi, shape)
+    except (ValueError, RuntimeError):
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                           f"got {list(gi.shape)} but expected shape compatible with "
+                           f"{list(shape)}") from None
+
+
 def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                  accumulate=True):
     """Propagate ``root_grads`` from ``roots`` through the graph.
@@ -234,7 +243,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, capture=None,
                     continue
                 data = t._data
                 if gi.shape != data.shape:
-                    gi = sum_to_shape(gi, data.shape)
+                    gi = _reduce_to(gi, data.shape, node, i)
                 if create_graph:
                     if gi._data.dtype is not data.dtype:
                         gi = gi.to(data.dtype)

@@ -12,7 +12,9 @@ def _float_formatter(a: np.ndarray):
     if finite.size == 0:
         fmt = "{:.4f}".format
     elif np.all(finite == np.round(finite)):
-        if finite.max() > 1e8:
+        nonzero = finite[finite != 0]
+        ratio = finite.max() / nonzero.min() if nonzero.size else 0.0
+        if finite.max() > 1e8 or ratio > 1000.0:
             fmt = "{:.4e}".format
         else:
             def fmt(v):
@@ -26,7 +28,7 @@ def _float_formatter(a: np.ndarray):
     values = a.reshape(-1)
     if values.size > 1000:  # only the shown edge items matter for the width
         values = np.concatenate([values[:3], values[-3:]])
-    width = max((len(fmt(float(v))) for v in values), default=0)
+    width = max((len(fmt(float(v))) for v in values if np.isfinite(v)), default=0)
     return lambda v: fmt(float(v)).rjust(width)
 
 
@@ -38,6 +40,7 @@ def format_tensor(t) -> str:
                                prefix="tensor(", **opts)
     else:
         body = np.array2string(a, prefix="tensor(", **opts)
+    body = body.replace(", ...,", ",  ...,")  # PyTorch puts two spaces before the ellipsis
     extras = []
     default = {"float32", "int64", "bool"}
     if a.dtype.name not in default:

@@ -80,7 +80,9 @@ _rdiv_scalar.defvjp(lambda g, out, x, *, c: -g * out / x,      # d(c/x)/dx = -c/
 @primitive
 def _pow(x, y):
     return x ** y
-_pow.defvjp(lambda g, out, x, y: g * y * x ** (y - 1),   # d(x^y)/dx = y x^(y-1)
+_pow.defvjp(lambda g, out, x, y: g * R.where(y == 0, 0.0, y * x ** R.where(y == 0, 1.0,
+                                                                        y - 1)),
+            # d(x^y)/dx = y x^(y-1), taken as 0 where y == 0 (also at x == 0, as PyTorch)
             # d(x^y)/dy = x^y log x; taken as 0 where x == 0 (PyTorch's convention)
             lambda g, out, x, y: g * R.where(x == 0, 0.0, out * R.log(R.where(x == 0, 1.0, x))),
             saves_out=True)
@@ -191,8 +193,10 @@ _tanh.defvjp(lambda g, out, x: g * (1 - out * out), saves_inputs=False, saves_ou
 
 @primitive
 def _sigmoid(x):
-    # 1/(1+e^-x) written with tanh: one transcendental, no overflow for large |x|.
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+    # With e = exp(-|x|) <= 1: 1/(1+e) for x >= 0 and e/(1+e) for x < 0. Nothing overflows,
+    # and the left tail keeps full relative precision (no 1 - (1 - tiny) cancellation).
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
 _sigmoid.defvjp(lambda g, out, x: g * out * (1 - out), saves_inputs=False, saves_out=True)
 
 @primitive
@@ -411,6 +415,10 @@ def square(input):
 
 
 def neg(input):
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return _neg(input)
 
 

@@ -132,6 +132,22 @@ def _norm_rule(g, out, x, *, ord, axis, keepdims):  # noqa: A002
         return R.where(n == 0, 0.0, gx * x / safe)
     return R.where(n == 0, 0.0, gx * x * abs(x) ** (ord - 2) / safe ** (ord - 1))
 _vector_norm.defvjp(_norm_rule, saves_out=True)
+@primitive
+def _std(x, *, axis, correction, keepdims):
+    n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+    d = x - np.mean(x, axis=axis, keepdims=True)
+    return np.sqrt(np.sum(d * d, axis=axis, keepdims=keepdims) / _builtins.max(n - correction,
+                                                                                0))
+
+def _std_rule(g, out, x, *, axis, correction, keepdims):
+    # d std / d x_i = (x_i - mean) / ((n - correction) * std); 0 where std == 0.
+    n = _numel(x.shape) // _numel(out.shape) if _numel(out.shape) else 0
+    s = _expand_back(out, x, axis)
+    centered = x - _expand_back(R.sum(x, axis=axis, keepdims=keepdims) / n, x, axis)
+    safe = R.where(s == 0, 1.0, s)
+    return R.where(s == 0, 0.0, _expand_back(g, x, axis) * centered /
+                   (safe * _builtins.max(n - correction, 0)))
+_std.defvjp(_std_rule, saves_out=True)
 # fmt: on
 
 
@@ -158,7 +174,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001
     x = input
     if dtype is not None:
         x = x.to(dtype)
-    elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
+    elif x._data.dtype.kind in "biu" and x._data.dtype != np.int64:
         x = x.to(np.dtype(np.int64))
     return _sum(x, axis=_axes(x, dim, "sum"), keepdims=keepdim)
 
@@ -177,11 +193,20 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
 def nansum(input, dim=None, keepdim=False):
     from chainrule.ops.elementwise import isnan, where
 
+    if input._data.dtype.kind != "f":
+        return sum(input, dim, keepdim)
     return sum(where(isnan(input), 0.0, input), dim, keepdim)
 
 
+def _int64_if_integral(x):
+    """Integer and bool tensors reduce in int64, as PyTorch."""
+    if x._data.dtype.kind in "biu" and x._data.dtype != np.int64:
+        return x.to(np.dtype(np.int64))
+    return x
+
+
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    x = input if dtype is None else input.to(dtype)
+    x = _int64_if_integral(input) if dtype is None else input.to(dtype)
     ax = None if dim is None else _axes(x, dim, "prod")
     return _prod(x, axis=ax, keepdims=keepdim)
 
@@ -271,7 +296,7 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def cumsum(input, dim, *, dtype=None):
-    x = input if dtype is None else input.to(dtype)
+    x = _int64_if_integral(input) if dtype is None else input.to(dtype)
     return _cumsum(x, axis=_axes(x, dim, "cumsum")[0])
 
 
@@ -288,8 +313,12 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
 
 
 def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
-    """Standard deviation: ``sqrt(var(...))``."""
-    return var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased).sqrt()
+    """Standard deviation ``sqrt(var(...))``; its gradient is 0 where it is 0 (as PyTorch)."""
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    x = float_operand(input)
+    ax = _axes(x, dim, "std")
+    return _std(x, axis=ax, correction=correction, keepdims=keepdim)
 
 
 def var_mean(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
