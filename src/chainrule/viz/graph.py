@@ -111,7 +111,9 @@ def _finish(dot, path, format):  # noqa: A002
         with open(path + ".dot", "w") as f:
             f.write(dot.source)
         try:
-            dot.render(path, format=format, cleanup=True)
+            image = dot.pipe(format=format)
         except graphviz.ExecutableNotFound:
-            pass  # the DOT text is written; rendering needs the graphviz `dot` program
+            return dot  # the DOT text is written; rendering needs the graphviz `dot` program
+        with open(path + "." + format, "wb") as f:
+            f.write(image)
     return dot
