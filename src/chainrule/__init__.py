@@ -13,7 +13,7 @@ Example:
     tensor([ 2., -4.])
 """
 
-# ruff: noqa: E402, F401, F403
+# ruff: noqa: E402, F401, F403, I001  (import order matters: tensor before ops before nn)
 __version__ = "0.1.0"
 
 from chainrule._dtype import (
@@ -64,6 +64,16 @@ for _name in ("np", "R", "primitive", "builtins", "math", "annotations", "STATE"
               "format_tensor", "normalize_dim", "to_dtype"):
     globals().pop(_name, None)
 del _name
+
+
+def softmax(input, dim, dtype=None):  # noqa: F811
+    """``exp(x) / sum(exp(x))`` along ``dim`` (same as ``nn.functional.softmax``)."""
+    return nn.functional.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):  # noqa: F811
+    """``x - logsumexp(x)`` along ``dim`` (same as ``nn.functional.log_softmax``)."""
+    return nn.functional.log_softmax(input, dim, dtype=dtype)
 
 
 def is_tensor(obj) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd.grad_mode import enable_grad, no_grad
+from chainrule.autograd.grad_mode import enable_grad
 
 
 class GradcheckError(RuntimeError):
@@ -31,8 +31,7 @@ def _outputs(fn, inputs):
 def numerical_jacobians(fn, inputs, eps=1e-6):
     """One Jacobian per (input requiring grad, output): central differences, in place."""
     inputs = _tensors(inputs)
-    with no_grad():
-        outs = _outputs(fn, inputs)
+    outs = _outputs(fn, inputs)
     jac = {}
     for i, x in enumerate(inputs):
         if not x.requires_grad:
@@ -41,14 +40,15 @@ def numerical_jacobians(fn, inputs, eps=1e-6):
         cols = [np.zeros((o._data.size, flat.size)) for o in outs]
         for k in range(flat.size):
             orig = flat[k]
-            with no_grad():
-                flat[k] = orig + eps
-                plus = [o._data.astype(np.float64).reshape(-1).copy() for o in
-                        _outputs(fn, inputs)]
-                flat[k] = orig - eps
-                minus = [o._data.astype(np.float64).reshape(-1).copy() for o in
-                         _outputs(fn, inputs)]
-                flat[k] = orig
+            # Evaluated with grad mode as it is, so functions that differentiate internally
+            # (autograd.grad inside) work; nothing is backpropagated here.
+            flat[k] = orig + eps
+            plus = [o._data.astype(np.float64).reshape(-1).copy() for o in
+                    _outputs(fn, inputs)]
+            flat[k] = orig - eps
+            minus = [o._data.astype(np.float64).reshape(-1).copy() for o in
+                     _outputs(fn, inputs)]
+            flat[k] = orig
             for j in range(len(outs)):
                 cols[j][:, k] = (plus[j] - minus[j]) / (2 * eps)
         for j in range(len(outs)):

@@ -6,8 +6,21 @@ import numpy as np
 
 _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
+try:  # SciPy (installed with the [data]/[examples] extras) has a compiled erf, ~50x faster
+    from scipy.special import erf as _scipy_erf
+except ImportError:  # pragma: no cover - depends on the environment
+    _scipy_erf = None
+
 
 def erf(x: np.ndarray) -> np.ndarray:
+    """erf(x): SciPy's compiled kernel when SciPy is installed, else :func:`erf_numpy`."""
+    if _scipy_erf is not None:
+        x = np.asarray(x)
+        return _scipy_erf(x if x.dtype.kind == "f" else x.astype(np.float64))
+    return erf_numpy(x)
+
+
+def erf_numpy(x: np.ndarray) -> np.ndarray:
     """erf(x) to within a few ulps of float64 for every x.
 
     |x| < 2.5: erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n x^(2n+1) 2^n / (1*3*...*(2n+1)),

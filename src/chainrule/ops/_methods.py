@@ -144,12 +144,20 @@ def bind_tensor_methods(Tensor) -> None:
         *size, dtype=dtype or self.dtype)
     Tensor.new_tensor = lambda self, data, dtype=None, **kw: ops.tensor(
         data, dtype=dtype or self.dtype)
-    Tensor.softmax = lambda self, dim, dtype=None: _softmax(self, dim)
-    Tensor.log_softmax = lambda self, dim, dtype=None: self - ops.logsumexp(self, dim, True)
+    Tensor.softmax = _fused("softmax")
+    Tensor.log_softmax = _fused("log_softmax")
 
 
-def _softmax(x, dim):
-    return ops.exp(x - ops.logsumexp(x, dim, True))
+def _fused(name):
+    """``Tensor.softmax``/``log_softmax``: the fused, stable primitives of nn.functional."""
+
+    def method(self, dim=None, dtype=None):
+        from chainrule.nn import functional
+
+        return getattr(functional, name)(self, dim, dtype=dtype)
+
+    method.__name__ = name
+    return method
 
 
 def _fill_zero(self):

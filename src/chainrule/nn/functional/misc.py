@@ -1,1 +1,322 @@
-__all__ = []
+"""Dropout, padding and distance functions.
+
+``dropout`` multiplies by a mask drawn from chainrule's generator (inverted dropout: kept
+values are scaled by ``1 / (1 - p)`` so that the expectation is unchanged). ``pad`` in
+constant mode is a primitive whose derivative is the same "place a window" op run backwards;
+the other modes gather indices and are differentiated through the gather.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from chainrule import ops
+from chainrule.autograd.primitive import primitive
+from chainrule.ops import rules as R
+from chainrule.ops.shape import normalize_dim
+from chainrule.random import rng
+from chainrule.tensor import Tensor
+
+__all__ = [
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+    "feature_alpha_dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
+    "pdist",
+]
+
+_wrap = Tensor._wrap
+
+
+# ------------------------------------------------------------------ dropout
+# fmt: off
+@primitive
+def _scale_by_mask(x, *, mask):
+    return x * mask
+# y = x * m with m a constant (0 or 1/(1-p)): dy/dx = m.
+_scale_by_mask.defvjp(lambda g, out, x, *, mask: g * R.like(mask, g), saves_inputs=False)
+# fmt: on
+
+
+def _check_p(p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(shape, p, dtype):
+    """Kept positions as ``1 / (1 - p)``, dropped ones as 0, in ``dtype``."""
+    u = rng().random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
+    scale = 1.0 / (1.0 - p)
+    return (u >= p) * dtype.type(scale)
+
+
+def _apply_mask(input: Tensor, mask: np.ndarray, inplace: bool) -> Tensor:
+    if inplace:
+        from chainrule.ops.indexing import inplace as _inplace
+
+        return _inplace(input, lambda t: _scale_by_mask(t, mask=mask), "dropout_")
+    return _scale_by_mask(input, mask=mask)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    Does nothing unless ``training``. The mask comes from chainrule's default generator
+    (``chainrule.manual_seed`` makes it repeatable).
+
+    Example:
+        >>> import chainrule as cr
+        >>> _ = cr.manual_seed(0)
+        >>> y = cr.nn.functional.dropout(cr.ones(1000), p=0.25)
+        >>> sorted(set(y.tolist()))
+        [0.0, 1.3333333730697632]
+    """
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"dropout(): expected a floating point input, got {input.dtype}")
+    if p == 1.0:
+        return _apply_mask(input, np.zeros(input._data.shape, input._data.dtype), inplace)
+    return _apply_mask(input, _keep_mask(input._data.shape, p, input._data.dtype), inplace)
+
+
+def _feature_dropout(input, p, training, inplace, batched_ndim, name):
+    """Dropout of whole channels: one draw per (sample, channel), broadcast over the rest."""
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (batched_ndim - 1, batched_ndim):
+        raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, "
+                           f"but received a {nd}D input")
+    if not training or p == 0.0:
+        return input
+    lead = 2 if nd == batched_ndim else 1            # (N, C, ...) or unbatched (C, ...)
+    shape = input._data.shape[:lead] + (1,) * (nd - lead)
+    dtype = input._data.dtype
+    mask = np.zeros(shape, dtype) if p == 1.0 else _keep_mask(shape, p, dtype)
+    return _apply_mask(input, mask, inplace)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for ``(N, C, L)`` or ``(C, L)`` inputs: whole channels are zeroed."""
+    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for ``(N, C, H, W)`` or ``(C, H, W)`` inputs.
+
+    A 3-D input is read as ``(N, C, L)`` (PyTorch's behaviour, with a warning).
+    """
+    if input._data.ndim == 3:
+        warnings.warn("dropout2d: a 3D input is treated as (N, C, L): each of its channels "
+                      "is dropped as a whole (use dropout1d to say so).", UserWarning,
+                      stacklevel=2)
+        return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
+    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for ``(N, C, D, H, W)`` or ``(C, D, H, W)`` inputs."""
+    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+
+
+# SELU's saturation value -scale * alpha: where alpha dropout sends dropped units.
+_ALPHA_PRIME = 1.7580993408473766
+
+
+def _alpha_dropout(input, p, training, mask_shape):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = (rng().random(mask_shape) >= p).astype(input._data.dtype)
+    # Dropped units are set to -alpha', then an affine map a * y + b restores zero mean and
+    # unit variance: a = 1 / sqrt((1 - p)(1 + p alpha'^2)), b = a alpha' p.
+    a = 1.0 / math.sqrt((1.0 - p) * (1.0 + p * _ALPHA_PRIME**2))
+    shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
+    return _scale_by_mask(input, mask=keep * a) + _wrap(shift.astype(input._data.dtype))
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: keeps the mean and variance of its input."""
+    return _alpha_dropout(input, p, training, input._data.shape)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels (one draw per sample and channel)."""
+    nd = input._data.ndim
+    shape = input._data.shape[:2] + (1,) * (nd - 2)
+    return _alpha_dropout(input, p, training, shape)
+
+
+# ------------------------------------------------------------------ pad
+# fmt: off
+@primitive
+def _place(x, *, out_shape, src, dst, fill):
+    out = np.full(out_shape, fill, dtype=x.dtype)
+    out[dst] = x[src]
+    return out
+# out[dst] = x[src], everything else a constant: the derivative takes g[dst] back to x[src]
+# and sends nothing elsewhere, which is the same op with the two windows exchanged.
+_place.defvjp(lambda g, out, x, *, out_shape, src, dst, fill:
+              _place(g, out_shape=x.shape, src=dst, dst=src, fill=0)
+              if isinstance(g, Tensor) else
+              _place.forward(g, out_shape=x.shape, src=dst, dst=src, fill=0),
+              saves_inputs=False)
+# fmt: on
+
+
+def _pad_pairs(pad, ndim, name="pad"):
+    pad = tuple(int(v) for v in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(pad)} and input of "
+                           f"dimension {ndim}")
+    # pad lists (left, right) of the last dimension first.
+    pairs = [(0, 0)] * ndim
+    for k in range(len(pad) // 2):
+        pairs[ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    return pairs
+
+
+def _pad_constant(input, pairs, value):
+    shape = input._data.shape
+    out_shape, src, dst = [], [], []
+    for n, (before, after) in zip(shape, pairs):
+        size = n + before + after
+        if size < 0:
+            raise RuntimeError(f"The input size {n}, plus negative padding {before} and "
+                               f"{after} resulted in a negative output size, which is invalid. "
+                               f"Check dimension of your input.")
+        s0, s1 = max(-before, 0), n - max(-after, 0)
+        d0 = max(before, 0)
+        count = max(s1 - s0, 0)
+        out_shape.append(size)
+        src.append(slice(s0, s0 + count))
+        dst.append(slice(d0, d0 + count))
+    return _place(input, out_shape=tuple(out_shape), src=tuple(src), dst=tuple(dst),
+                  fill=value)
+
+
+_NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_indexed(input, pairs, mode):
+    # Each padded dimension becomes a gather of source indices, e.g. reflect of [0..5] by 2:
+    # [2, 1, 0, 1, 2, 3, 4, 5, 4, 3]; the gather's derivative adds the copies back up.
+    out = input
+    for d, (before, after) in enumerate(pairs):
+        if before == 0 and after == 0:
+            continue
+        n = input._data.shape[d]
+        if mode == "reflect" and (before >= n or after >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding ({before}, "
+                               f"{after}) at dimension {d} of input {list(input.shape)}")
+        if mode == "circular" and (before > n or after > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "replicate" and n == 0:
+            raise RuntimeError("pad: replicate padding of an empty dimension")
+        if min(before, after) < 0:
+            raise RuntimeError(f"pad: negative padding is only supported in constant mode "
+                               f"(mode={mode!r})")
+        idx = np.pad(np.arange(n), (before, after), mode=_NP_MODES[mode])
+        out = ops.index_select(out, d, _wrap(idx))
+    return out
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad ``input``; ``pad`` lists ``(left, right)`` pairs starting from the LAST dimension.
+
+    Args:
+        pad: ``(l_last, r_last, l_prev, r_prev, ...)``; in constant mode negative values
+            crop.
+        mode: ``"constant"`` (fill with ``value``), ``"reflect"`` (mirror without repeating
+            the edge), ``"replicate"`` (repeat the edge) or ``"circular"`` (wrap around).
+        value: the fill value of constant mode (default 0).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.nn.functional.pad(cr.tensor([[1.0, 2.0]]), (1, 2))
+        tensor([[0., 1., 2., 0., 0.]])
+    """
+    nd = input._data.ndim
+    pairs = _pad_pairs(pad, nd)
+    if mode == "constant":
+        return _pad_constant(input, pairs, 0 if value is None else value)
+    if mode not in _NP_MODES:
+        raise NotImplementedError(f"pad: unsupported mode {mode!r}; expected 'constant', "
+                                  f"'reflect', 'replicate' or 'circular'")
+    if value not in (None, 0, 0.0):
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    k = len(tuple(pad)) // 2
+    if not (k + 1 <= nd <= k + 2):
+        raise NotImplementedError(
+            f"Padding size {2 * k} is not supported for {nd}D input tensor: {mode} padding "
+            f"of the last {k} dimension(s) expects a {k + 1}D (unbatched) or {k + 2}D "
+            f"(batched) input")
+    return _pad_indexed(input, pairs, mode)
+
+
+# ------------------------------------------------------------------ norms and distances
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out=None) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim``.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.nn.functional.normalize(cr.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
+    n = ops.norm(input, p, dim, keepdim=True)
+    return input / ops.clamp(n, min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (inputs
+    broadcast).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.nn.functional.cosine_similarity(cr.tensor([[1.0, 0.0]]), cr.tensor([[1.0, 1.0]]))
+        tensor([0.7071])
+    """
+    nd = max(x1._data.ndim, x2._data.ndim)
+    d = normalize_dim(dim, nd, "cosine_similarity")
+    n1 = ops.clamp(ops.norm(x1, 2, d if x1._data.ndim == nd else dim, keepdim=True), min=eps)
+    n2 = ops.clamp(ops.norm(x2, 2, d if x2._data.ndim == nd else dim, keepdim=True), min=eps)
+    return ops.sum((x1 / n1) * (x2 / n2), d)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """``||x1 - x2 + eps||_p`` over the last dimension (inputs broadcast).
+
+    Example:
+        >>> import chainrule as cr
+        >>> d = cr.nn.functional.pairwise_distance(cr.tensor([[0.0, 0.0]]), cr.tensor([[3.0, 4.0]]))
+        >>> round(d.item(), 4)
+        5.0
+    """
+    return ops.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distance between every pair of rows of an ``(N, M)`` input, as the
+    ``N (N - 1) / 2`` values above the diagonal, row by row."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
+    n = input._data.shape[0]
+    i, j = np.triu_indices(n, 1)
+    diff = ops.index_select(input, 0, _wrap(i)) - ops.index_select(input, 0, _wrap(j))
+    return ops.norm(diff, p, -1)
