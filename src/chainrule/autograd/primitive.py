@@ -122,18 +122,10 @@ def primitive(forward=None, *, name=None):
     return Primitive(forward, name)
 
 
-def _wrap(data):
-    t = _new_tensor(data)
-    return t
-
-
-def _new_tensor(data):
-    return _TENSOR_NEW(data)
-
-
 def _bind_tensor(factory):
-    global _TENSOR_NEW
-    _TENSOR_NEW = factory
+    """Called by chainrule.tensor once Tensor exists (this module is imported before it)."""
+    global _wrap, _new_tensor
+    _wrap = _new_tensor = factory
 
 
-_TENSOR_NEW = None
+_wrap = _new_tensor = None

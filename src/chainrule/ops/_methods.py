@@ -82,13 +82,14 @@ def bind_tensor_methods(Tensor) -> None:
     for name in _INPLACE:
         setattr(Tensor, name + "_", _inplace_method(name + "_", getattr(ops, name)))
 
-    Tensor.__add__ = lambda self, other: ops.add(self, other)
+    # The forward operators are the op functions themselves (one call less on the hot path).
+    Tensor.__add__ = ops.add
     Tensor.__radd__ = lambda self, other: ops.add(other, self)
-    Tensor.__sub__ = lambda self, other: ops.sub(self, other)
+    Tensor.__sub__ = ops.sub
     Tensor.__rsub__ = lambda self, other: ops.sub(other, self)
-    Tensor.__mul__ = lambda self, other: ops.mul(self, other)
+    Tensor.__mul__ = ops.mul
     Tensor.__rmul__ = lambda self, other: ops.mul(other, self)
-    Tensor.__truediv__ = lambda self, other: ops.div(self, other)
+    Tensor.__truediv__ = ops.div
     Tensor.__rtruediv__ = lambda self, other: ops.div(other, self)
     Tensor.__floordiv__ = lambda self, other: ops.floor_divide(self, other)
     Tensor.__rfloordiv__ = lambda self, other: ops.floor_divide(other, self)
@@ -96,9 +97,9 @@ def bind_tensor_methods(Tensor) -> None:
     Tensor.__rmod__ = lambda self, other: ops.remainder(other, self)
     Tensor.__pow__ = lambda self, other: ops.pow(self, other)
     Tensor.__rpow__ = lambda self, other: ops.pow(other, self)
-    Tensor.__matmul__ = lambda self, other: ops.matmul(self, other)
+    Tensor.__matmul__ = ops.matmul
     Tensor.__rmatmul__ = lambda self, other: ops.matmul(other, self)
-    Tensor.__neg__ = lambda self: ops.neg(self)
+    Tensor.__neg__ = ops.neg
     Tensor.__pos__ = lambda self: self
     Tensor.__abs__ = lambda self: ops.abs(self)
     Tensor.__invert__ = lambda self: ops.bitwise_not(self)

@@ -21,6 +21,19 @@ from chainrule.tensor import Tensor
 
 _wrap = Tensor._wrap
 
+
+def _expit_numpy(x):
+    # With e = exp(-|x|) <= 1: 1/(1+e) for x >= 0 and e/(1+e) for x < 0. Nothing overflows,
+    # and the left tail keeps full relative precision (no 1 - (1 - tiny) cancellation).
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+try:  # SciPy's compiled logistic function: the same precision, about 4x faster
+    from scipy.special import expit as _expit
+except ImportError:  # pragma: no cover - depends on the environment
+    _expit = _expit_numpy
+
 # fmt: off
 # ------------------------------------------------------------------ binary arithmetic
 @primitive
@@ -193,10 +206,7 @@ _tanh.defvjp(lambda g, out, x: g * (1 - out * out), saves_inputs=False, saves_ou
 
 @primitive
 def _sigmoid(x):
-    # With e = exp(-|x|) <= 1: 1/(1+e) for x >= 0 and e/(1+e) for x < 0. Nothing overflows,
-    # and the left tail keeps full relative precision (no 1 - (1 - tiny) cancellation).
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+    return _expit(x)
 _sigmoid.defvjp(lambda g, out, x: g * out * (1 - out), saves_inputs=False, saves_out=True)
 
 @primitive
