@@ -76,6 +76,19 @@ def log_softmax(input, dim, dtype=None):  # noqa: F811
     return nn.functional.log_softmax(input, dim, dtype=dtype)
 
 
+_LAZY = ("train", "datasets", "viz", "diagnostics", "examples", "serialization")
+
+
+def __getattr__(name):
+    # Higher layers (training loop, datasets, pictures) load on first use, keeping
+    # ``import chainrule`` light; ``cr.train.fit`` works without an explicit import.
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"chainrule.{name}")
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
 def is_tensor(obj) -> bool:
     """True if ``obj`` is a chainrule Tensor."""
     return isinstance(obj, Tensor)

@@ -68,6 +68,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data", default=None,
                      help="path to a real dataset, for examples that use one (mnist, "
                           "sentiment)")
+    run.add_argument("--threads", type=int, default=1,
+                     help="BLAS threads (default 1: the examples' matrices are small, and "
+                          "one thread is fastest there, above all on a busy machine; "
+                          "0 keeps NumPy's default)")
 
     sub.add_parser("examples", help="list the examples, one line each")
     sub.add_parser("info", help="versions, BLAS and the optional extras installed")
@@ -109,10 +113,28 @@ def _cmd_run(args) -> int:
         print(f"chainrule run: example {example.name!r} cannot be imported:\n{example.error}",
               file=sys.stderr)
         return 1
+    if args.threads < 0:
+        print("chainrule run: --threads must be 0 (NumPy's default) or more", file=sys.stderr)
+        return 2
     run_args = make_args(example.name, epochs=args.epochs, seed=args.seed, quick=args.quick,
                          out=args.out, data=args.data)
-    result = example.run(run_args)
+    with _blas_threads(args.threads):
+        result = example.run(run_args)
     return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def _blas_threads(n: int):
+    """Limit NumPy's BLAS to ``n`` threads for the block (threadpoolctl, installed with
+    scikit-learn); a no-op for ``n == 0`` or without threadpoolctl."""
+    import contextlib
+
+    if n == 0:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 def _blas_info() -> str:
