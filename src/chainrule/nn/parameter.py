@@ -26,16 +26,7 @@ class Parameter(Tensor):
             arr = data._data
         else:
             arr = np.asarray(data)
-        self._data = arr
-        self._rg = False
-        self.grad = None
-        self.grad_fn = None
-        self._version = 0
-        self._hooks = None
-        self._retains_grad = False
-        self._name = None
-        if requires_grad:
-            self.requires_grad_(True)
+        self._init_fields(arr, requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -53,12 +44,5 @@ class Buffer(Tensor):
 
     def __init__(self, data=None, *, persistent: bool = True):
         arr = data._data if isinstance(data, Tensor) else np.asarray(data)
-        self._data = arr
-        self._rg = False
-        self.grad = None
-        self.grad_fn = None
-        self._version = 0
-        self._hooks = None
-        self._retains_grad = False
-        self._name = None
+        self._init_fields(arr)
         self.persistent = persistent
