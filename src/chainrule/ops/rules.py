@@ -107,17 +107,38 @@ def numpy_rule(rule):
     """Mark a rule computed with NumPy only (a fused op's hand-derived backward).
 
     On the first-order path it runs as is. Under ``create_graph=True`` it still gives the
-    correct first derivative, as a constant: second derivatives through such an op are not
-    recorded (documented for each fused op).
+    correct first derivative, but that result cannot be differentiated again: anything that
+    needs a derivative of it (a second derivative, ``func.jvp``, ``hessian``) raises a
+    RuntimeError naming the op, rather than silently treating it as a constant.
     """
+    name = getattr(rule, "__name__", "rule").strip("_")
 
     def wrapped(g, out, *args, **params):
         if _is_t(g):
             args = [a._data if _is_t(a) else a for a in args]
             r = rule(g._data, out._data if _is_t(out) else out, *args, **params)
-            return None if r is None else Tensor._wrap(np.asarray(r))
+            if r is None:
+                return None
+            return _first_order_only(g, value=np.asarray(r), op=name)
         return rule(g, out, *args, **params)
 
     wrapped.__name__ = getattr(rule, "__name__", "rule")
     wrapped.__doc__ = rule.__doc__
     return wrapped
+
+
+def _no_second_derivative(gg, out, g, *, value, op):
+    raise RuntimeError(f"{op}: this fused op's backward is computed in NumPy, so it has no "
+                       f"derivative of its own (second derivatives, jvp and hessian through "
+                       f"it are not supported)")
+
+
+def _make_first_order_only():
+    from chainrule.autograd.primitive import Primitive
+
+    prim = Primitive(lambda g, *, value, op: value, name="first_order_only")
+    prim.defvjp(_no_second_derivative, saves_inputs=False)
+    return prim
+
+
+_first_order_only = _make_first_order_only()

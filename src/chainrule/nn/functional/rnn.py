@@ -1,1 +1,712 @@
-__all__ = []
+"""Recurrent layers as fused primitives: one primitive per layer and direction.
+
+Why fused: unrolled into elementary ops, an LSTM over ``T`` steps records some 20 ``T`` graph
+nodes and pays Python and graph overhead on each. Here a layer-direction is one primitive:
+
+* forward: the input projection of *all* time steps is one GEMM
+  (``x.reshape(T*B, I) @ W_ih^T + b``); only the recurrence itself loops over time, doing one
+  hidden GEMM and a few vectorized NumPy ops per step;
+* backward (backpropagation through time, derived below for each cell) loops over time in
+  reverse doing one GEMM and a few ops per step; the gradients of ``W_ih``, ``W_hh``, the
+  biases and the input are then one GEMM (or one sum) each over all steps at once.
+
+Gate order and equations are PyTorch's (LSTM ``i, f, g, o``; GRU ``r, z, n`` with the reset gate
+applied to ``W_hn h + b_hn``), so weights and checkpoints carry over unchanged.
+
+Each primitive returns one packed array: the hidden states of every step, time-major, plus the
+final cell state for the LSTM; the public functions slice ``output``, ``h_n``, ``c_n`` from it.
+
+Second derivatives: the backward passes are hand-written NumPy (``numpy_rule``), so under
+``create_graph=True`` the first derivative is correct but is a constant: there is no second
+derivative (Hessian, double backward) through the fused recurrent layers or cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.autograd.grad_mode import STATE
+from chainrule.autograd.primitive import primitive
+from chainrule.nn.functional.misc import dropout as dropout_fn
+from chainrule.ops import rules as R
+from chainrule.ops.shape import cat, stack
+from chainrule.tensor import Tensor
+
+__all__ = [
+    "rnn_tanh_layer", "rnn_relu_layer", "lstm_layer", "gru_layer",
+    "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
+    "rnn_tanh", "rnn_relu", "lstm", "gru",
+]
+
+_wrap = Tensor._wrap
+
+
+# --------------------------------------------------------------------------- shared pieces
+class _Tape:
+    """What a recorded layer call keeps for its backward pass (passed as a parameter).
+
+    ``acts``: the activations saved by the forward, dropped once a backward has used them (a
+    second backward through a retained graph recomputes them by re-running the forward).
+    The backward computes the gradients of all inputs in one sweep; the engine asks for them
+    one input at a time, so they are kept (keyed by the incoming gradient array) until each
+    input that needs one has collected it.
+    """
+
+    __slots__ = ("acts", "needs", "g", "grads", "left")
+
+    def __init__(self, needs):
+        self.acts = None
+        self.needs = needs
+        self.g = None
+        self.grads = None
+        self.left = 0
+
+
+def _time_steps(T, reverse):
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def _prev_index(t, T, reverse):
+    """The step whose state step ``t`` started from (None: the initial state)."""
+    if reverse:
+        return t + 1 if t < T - 1 else None
+    return t - 1 if t > 0 else None
+
+
+def _gate_scale(H, n_gates, sigmoid_gates, dtype):
+    # sigmoid(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' pre-activations halved
+    # (multiplying by 0.5 is exact in floating point), one tanh call over all gates of a step
+    # serves the sigmoid and the tanh gates alike; ``t * scale + shift`` then finishes the
+    # sigmoids (scale 1/2, shift 1/2) and leaves the tanh gates as they are (1, 0).
+    scale = np.ones(n_gates * H, dtype)
+    shift = np.zeros(n_gates * H, dtype)
+    for k in sigmoid_gates:
+        scale[k * H:(k + 1) * H] = 0.5
+        shift[k * H:(k + 1) * H] = 0.5
+    return scale, shift
+
+
+def _input_projection(x, w_ih, bias):
+    """All time steps' input projections in one GEMM: (T, B, I) -> (T, B, G)."""
+    T, B, I = x.shape
+    xp = np.matmul(x.reshape(T * B, I), w_ih.T)
+    xp += bias
+    return xp.reshape(T, B, -1)
+
+
+def _weight_grads(dA, dH, x, h0, hs, w_ih, needs, reverse):
+    """The gradients that are sums over time, each one GEMM (or one sum) over all steps.
+
+    ``dA``: gradient of the input-side pre-activations (T, B, G); ``dH``: of the hidden-side
+    ones (the same array except for the GRU); ``hs``: the hidden states (T, B, H), of which
+    step ``t`` read the previous one (``h0`` for the first step). Returns
+    ``dx, dW_ih, dW_hh, db_ih, db_hh`` (None where not needed).
+    """
+    T, B, G = dA.shape
+    fa = dA.reshape(T * B, G)
+    nx, nwi, nwh, nbi, nbh = needs
+    dx = np.matmul(fa, w_ih).reshape(x.shape) if nx else None
+    dwi = np.matmul(fa.T, x.reshape(T * B, -1)) if nwi else None
+    dwh = None
+    if nwh:
+        # sum_t dH_t^T h_{t-1}: the previous states are ``hs`` shifted by one step (no copy)
+        # plus ``h0`` for the first step.
+        H = hs.shape[-1]
+        first, rest, prev = (T - 1, dH[:-1], hs[1:]) if reverse else (0, dH[1:], hs[:-1])
+        dwh = np.matmul(dH[first].T, h0)
+        if T > 1:
+            dwh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, H))
+    dbi = fa.sum(0) if nbi else None
+    dbh = None
+    if nbh:
+        dbh = dbi.copy() if dH is dA and dbi is not None else dH.reshape(T * B, G).sum(0)
+    return dx, dwi, dwh, dbi, dbh
+
+
+# --------------------------------------------------------------------------- Elman RNN
+# h_t = act(a_t),  a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh,  act = tanh or relu.
+def _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, relu, tape):
+    one_step = x.ndim == 2
+    x = x[None] if one_step else x
+    T, B, _ = x.shape
+    xp = _input_projection(x, w_ih, b_ih + b_hh)
+    out = xp  # each step's pre-activation is overwritten by its hidden state, in place
+    w_t = np.ascontiguousarray(w_hh.T)
+    hw = np.empty((B, w_hh.shape[0]), x.dtype)
+    h = h0
+    for t in _time_steps(T, reverse):
+        a = out[t]
+        a += np.matmul(h, w_t, out=hw)
+        if relu:
+            np.maximum(a, 0, out=a)
+        else:
+            np.tanh(a, out=a)
+        h = a
+    if tape is not None:
+        tape.acts = ()  # the backward reads only the output
+    return out[0] if one_step else out
+
+
+def _rnn_backward(g, out, acts, args, needs, *, reverse, relu):
+    # With dh_t the total gradient reaching h_t (from the output at t and from step t+1):
+    #   da_t = dh_t * act'(a_t)   (tanh' = 1 - h_t^2; relu' = [h_t > 0], 0 at the kink)
+    #   dh_{t-1} += W_hh^T da_t   (the carry to the previous step)
+    # and dW_ih = sum_t da_t x_t^T, dW_hh = sum_t da_t h_{t-1}^T, db = sum_t da_t,
+    # dx_t = W_ih^T da_t.
+    x, h0, w_ih, w_hh = args[:4]
+    one_step = x.ndim == 2
+    if one_step:
+        x, out, g = x[None], out[None], g[None]
+    T = x.shape[0]
+    deriv = (out > 0).astype(out.dtype) if relu else 1 - out * out  # all steps at once
+    dA = np.empty_like(out)
+    dh = np.empty_like(out[0])
+    carry = np.zeros_like(out[0])
+    for t in _time_steps(T, not reverse):
+        np.add(g[t], carry, out=dh)
+        np.multiply(dh, deriv[t], out=dA[t])
+        np.matmul(dA[t], w_hh, out=carry)
+    dh0 = carry if needs[1] else None
+    dx, dwi, dwh, dbi, dbh = _weight_grads(dA, dA, x, h0, out, w_ih, needs[:1] + needs[2:],
+                                           reverse)
+    if one_step and dx is not None:
+        dx = dx[0]
+    return dx, dh0, dwi, dwh, dbi, dbh
+
+
+# --------------------------------------------------------------------------- LSTM
+# i, f, o = sigmoid(.), g = tanh(.) of the gate blocks of W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+# c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t).
+def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
+    one_step = x.ndim == 2
+    x = x[None] if one_step else x
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    dt = x.dtype
+    scale, shift = _gate_scale(H, 4, (0, 1, 3), dt)
+    acts = _input_projection(x, w_ih * scale[:, None], (b_ih + b_hh) * scale)  # (T, B, 4H)
+    w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)  # contiguous: faster AVX-512 GEMM
+    cs = np.empty((T, B, H), dt)
+    tcs = np.empty((T, B, H), dt)
+    out = np.empty((T + 1, B, H), dt)  # h_0 .. h_{T-1}, then c_T
+    ig = np.empty((B, H), dt)
+    hw = np.empty((B, 4 * H), dt)  # matmul into a reused buffer: no allocation per step
+    h, c = h0, c0
+    for t in _time_steps(T, reverse):
+        a = acts[t]
+        a += np.matmul(h, w_t, out=hw)
+        np.tanh(a, out=a)
+        a *= scale
+        a += shift
+        c_new = cs[t]
+        np.multiply(a[:, H:2 * H], c, out=c_new)
+        np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
+        c_new += ig
+        tc = np.tanh(c_new, out=tcs[t])
+        h = np.multiply(a[:, 3 * H:], tc, out=out[t])
+        c = c_new
+    out[T] = c
+    if tape is not None:
+        tape.acts = (acts, cs, tcs)
+    return out
+
+
+def _lstm_backward(g, out, acts, args, needs, *, reverse):
+    # Per step, with dh = dL/dh_t (output gradient + carry from step t+1) and dc the carry
+    # dL/dc_t from step t+1 (dL/dc_T from c_n for the last step):
+    #   dc   += dh * o * (1 - tanh(c_t)^2)              h_t = o tanh(c_t)
+    #   da_i  = dc * g * i (1 - i)                      c_t = f c_{t-1} + i g
+    #   da_f  = dc * c_{t-1} * f (1 - f)
+    #   da_g  = dc * i * (1 - g^2)
+    #   da_o  = dh * tanh(c_t) * o (1 - o)
+    #   carry: dc_{t-1} = dc * f,   dh_{t-1} = W_hh^T da  (da = [da_i, da_f, da_g, da_o])
+    # Everything is computed step by step on (B, H) / (B, 4H) rows that sit in cache, into
+    # preallocated buffers: measured faster than precomputing the factors for all steps at once
+    # (those whole-sequence passes are memory-bound).
+    x, h0, c0, w_ih, w_hh = args[:5]
+    gates, cs, tcs = acts
+    one_step = x.ndim == 2
+    if one_step:
+        x = x[None]
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    dt = x.dtype
+    gi, gf, gg, go = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H), slice(3 * H, None)
+    dA = np.empty_like(gates)  # (T, B, 4H): gradients of the gate pre-activations
+    dh = np.empty((B, H), dt)
+    dc = np.empty((B, H), dt)
+    k = np.empty((B, H), dt)
+    D = np.empty((B, 4 * H), dt)  # each gate's activation derivative
+    dh_carry = np.zeros((B, H), dt)
+    dc_carry = g[T].copy()
+    for t in _time_steps(T, not reverse):
+        a = gates[t]
+        row = dA[t]
+        tc = tcs[t]
+        p = _prev_index(t, T, reverse)
+        c_prev = c0 if p is None else cs[p]
+        np.add(g[t], dh_carry, out=dh)
+        np.multiply(tc, tc, out=k)
+        np.subtract(1, k, out=k)
+        k *= a[:, go]
+        np.multiply(dh, k, out=dc)
+        dc += dc_carry
+        np.multiply(dh, tc, out=row[:, go])
+        np.multiply(dc, a[:, gg], out=row[:, gi])
+        np.multiply(dc, c_prev, out=row[:, gf])
+        np.multiply(dc, a[:, gi], out=row[:, gg])
+        np.subtract(1, a, out=D)  # s (1 - s) for i, f, o ...
+        D *= a
+        np.multiply(a[:, gg], a[:, gg], out=D[:, gg])  # ... and 1 - g^2 for g
+        np.subtract(1, D[:, gg], out=D[:, gg])
+        row *= D
+        np.multiply(dc, a[:, gf], out=dc_carry)
+        np.matmul(row, w_hh, out=dh_carry)
+    dx, dwi, dwh, dbi, dbh = _weight_grads(dA, dA, x, h0, out[:T], w_ih,
+                                           needs[:1] + needs[3:], reverse)
+    if one_step and dx is not None:
+        dx = dx[0]
+    return (dx, dh_carry if needs[1] else None, dc_carry if needs[2] else None,
+            dwi, dwh, dbi, dbh)
+
+
+# --------------------------------------------------------------------------- GRU
+# r, z = sigmoid(W_i{r,z} x_t + b_i{r,z} + W_h{r,z} h_{t-1} + b_h{r,z})
+# n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn)),  h_t = (1 - z) * n + z * h_{t-1}.
+def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
+    one_step = x.ndim == 2
+    x = x[None] if one_step else x
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    dt = x.dtype
+    scale, shift = _gate_scale(H, 2, (0, 1), dt)
+    # The hidden-side biases of r and z join the input projection; b_hn must stay inside r * (.).
+    bias = b_ih.copy()
+    bias[:2 * H] += b_hh[:2 * H]
+    xp = _input_projection(x, w_ih, bias)
+    xp[:, :, :2 * H] *= scale
+    w_t = w_hh.T.copy()
+    w_t[:, :2 * H] *= scale
+    b_hn = b_hh[2 * H:]
+    rz = np.empty((T, B, 2 * H), dt)
+    ns = np.empty((T, B, H), dt)
+    hns = np.empty((T, B, H), dt)
+    out = np.empty((T, B, H), dt)
+    hp = np.empty((B, 3 * H), dt)
+    h = h0
+    for t in _time_steps(T, reverse):
+        np.matmul(h, w_t, out=hp)
+        a = np.add(xp[t, :, :2 * H], hp[:, :2 * H], out=rz[t])
+        np.tanh(a, out=a)
+        a *= scale
+        a += shift
+        hn = np.add(hp[:, 2 * H:], b_hn, out=hns[t])
+        n = np.multiply(a[:, :H], hn, out=ns[t])
+        n += xp[t, :, 2 * H:]
+        np.tanh(n, out=n)
+        h_new = np.subtract(h, n, out=out[t])
+        h_new *= a[:, H:]
+        h_new += n
+        h = h_new
+    if tape is not None:
+        tape.acts = (rz, ns, hns)
+    return out[0] if one_step else out
+
+
+def _gru_backward(g, out, acts, args, needs, *, reverse):
+    # With dh = dL/dh_t (output gradient + carry) and hn = W_hn h_{t-1} + b_hn:
+    #   da_n = dh * (1 - z) * (1 - n^2)        pre-activation of n (input side: W_in x + b_in)
+    #   da_r = da_n * hn * r (1 - r)
+    #   da_z = dh * (h_{t-1} - n) * z (1 - z)
+    #   d hn = da_n * r                          (hidden side of the n gate, and b_hn)
+    #   carry: dh_{t-1} = dh * z + W_hh^T [da_r, da_z, d hn]
+    # Input-side gate gradients are [da_r, da_z, da_n], hidden-side ones [da_r, da_z, d hn].
+    # Step by step on cached rows into preallocated buffers, as for the LSTM.
+    x, h0, w_ih, w_hh = args[:4]
+    rz, ns, hns = acts
+    one_step = x.ndim == 2
+    if one_step:
+        x, out, g = x[None], out[None], g[None]
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    dt = x.dtype
+    dX = np.empty((T, B, 3 * H), dt)
+    dH = np.empty_like(dX)
+    dh = np.empty((B, H), dt)
+    k = np.empty((B, H), dt)
+    tmp = np.empty((B, H), dt)
+    D = np.empty((B, 2 * H), dt)
+    carry = np.zeros((B, H), dt)
+    for t in _time_steps(T, not reverse):
+        a = rz[t]
+        r, z = a[:, :H], a[:, H:]
+        n = ns[t]
+        p = _prev_index(t, T, reverse)
+        h_prev = h0 if p is None else out[p]
+        rowx, rowh = dX[t], dH[t]
+        np.add(g[t], carry, out=dh)
+        np.multiply(n, n, out=k)
+        np.subtract(1, k, out=k)
+        np.subtract(1, z, out=tmp)
+        k *= tmp
+        dan = np.multiply(dh, k, out=rowx[:, 2 * H:])
+        np.subtract(1, a, out=D)  # r (1 - r), z (1 - z)
+        D *= a
+        dar = np.multiply(dan, hns[t], out=rowh[:, :H])
+        dar *= D[:, :H]
+        daz = np.subtract(h_prev, n, out=rowh[:, H:2 * H])
+        daz *= dh
+        daz *= D[:, H:]
+        np.multiply(dan, r, out=rowh[:, 2 * H:])
+        np.matmul(rowh, w_hh, out=carry)
+        carry += np.multiply(dh, z, out=tmp)
+    dX[:, :, :2 * H] = dH[:, :, :2 * H]
+    dx, dwi, dwh, dbi, dbh = _weight_grads(dX, dH, x, h0, out, w_ih, needs[:1] + needs[2:],
+                                           reverse)
+    if one_step and dx is not None:
+        dx = dx[0]
+    return dx, carry if needs[1] else None, dwi, dwh, dbi, dbh
+
+
+# --------------------------------------------------------------------------- primitives
+def _fused(forward, backward, n_inputs, name):
+    """A primitive whose rules share one backward sweep (see :class:`_Tape`)."""
+
+    def rule_for(index):
+        def rule(g, out, *args, tape, **params):
+            if tape.g is not g:
+                acts = tape.acts
+                if acts is None:  # used by an earlier backward (retain_graph): recompute
+                    again = _Tape(tape.needs)
+                    forward(*args, tape=again, **params)
+                    acts = again.acts
+                tape.acts = None
+                tape.grads = backward(g, out, acts, args, tape.needs, **params)
+                tape.g = g
+                tape.left = sum(tape.needs)
+            grad = tape.grads[index]
+            tape.left -= 1
+            if tape.left <= 0:
+                tape.g = tape.grads = None
+            return grad
+
+        rule.__name__ = f"{name}_rule_{index}"
+        return R.numpy_rule(rule)
+
+    prim = primitive(forward, name=name)
+    prim.defvjp(*[rule_for(k) for k in range(n_inputs)], saves_inputs=True, saves_out=True)
+    return prim
+
+
+_rnn_layer = _fused(_rnn_forward, _rnn_backward, 6, "rnn_layer")
+_lstm_layer = _fused(_lstm_forward, _lstm_backward, 7, "lstm_layer")
+_gru_layer = _fused(_gru_forward, _gru_backward, 6, "gru_layer")
+
+
+def _call(prim, inputs, **params):
+    """Run a fused layer primitive, with a tape only when a graph will be recorded."""
+    needs = tuple(t._rg for t in inputs)
+    tape = _Tape(needs) if STATE.enabled and any(needs) else None
+    return prim(*inputs, tape=tape, **params)
+
+
+# --------------------------------------------------------------------------- validation
+def _check_layer(op, input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh, gates, one_step):
+    """Shapes and dtypes of one layer's arguments; returns the (possibly created) tensors."""
+    want = 2 if one_step else 3
+    if input.ndim != want:
+        layout = "(batch, input_size)" if one_step else "(seq_len, batch, input_size)"
+        raise RuntimeError(f"{op}: expected a {want}-D input {layout}, got shape "
+                           f"{list(input.shape)}")
+    if not one_step and input.shape[0] == 0:
+        raise RuntimeError(f"{op}: the input sequence is empty (shape {list(input.shape)})")
+    if weight_hh.ndim != 2 or weight_ih.ndim != 2:
+        raise RuntimeError(f"{op}: weights must be 2-D, got weight_ih {list(weight_ih.shape)} "
+                           f"and weight_hh {list(weight_hh.shape)}")
+    H = weight_hh.shape[1]
+    B, I = input.shape[-2], input.shape[-1]
+    expected = {"weight_ih": (gates * H, I), "weight_hh": (gates * H, H)}
+    for nm, w in (("weight_ih", weight_ih), ("weight_hh", weight_hh)):
+        if tuple(w.shape) != expected[nm]:
+            raise RuntimeError(f"{op}: {nm} has shape {list(w.shape)}, expected "
+                               f"{list(expected[nm])} (input_size {I}, hidden_size {H}, "
+                               f"{gates} gate{'s' if gates > 1 else ''})")
+    dt = input._data.dtype
+    if dt.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
+    zeros = None
+    out = []
+    for nm, t, shape in (("hx", hx, (B, H)), ("cx", cx, (B, H)),
+                         ("bias_ih", bias_ih, (gates * H,)), ("bias_hh", bias_hh, (gates * H,))):
+        if t is False:  # no cell state (not an LSTM)
+            out.append(None)
+            continue
+        if t is None:
+            if zeros is None or zeros._data.shape != shape:
+                zeros = _wrap(np.zeros(shape, dt))
+            out.append(zeros)
+            continue
+        if tuple(t.shape) != shape:
+            raise RuntimeError(f"{op}: {nm} has shape {list(t.shape)}, expected {list(shape)}")
+        out.append(t)
+    for nm, t in (("weight_ih", weight_ih), ("weight_hh", weight_hh), ("hx", out[0]),
+                  ("cx", out[1]), ("bias_ih", out[2]), ("bias_hh", out[3])):
+        if t is not None and t._data.dtype != dt:
+            raise RuntimeError(f"{op}: expected {nm} to have the input's dtype {input.dtype}, "
+                               f"got {t.dtype}")
+    return out
+
+
+# --------------------------------------------------------------------------- layers
+def _layer(kind, input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh, reverse, one_step):
+    gates = {"lstm": 4, "gru": 3}.get(kind, 1)
+    op = f"{kind}_{'cell' if one_step else 'layer'}"
+    h0, c0, b_ih, b_hh = _check_layer(op, input, hx, cx if kind == "lstm" else False,
+                                      weight_ih, weight_hh, bias_ih, bias_hh, gates, one_step)
+    if kind == "lstm":
+        return _call(_lstm_layer, (input, h0, c0, weight_ih, weight_hh, b_ih, b_hh),
+                     reverse=reverse)
+    if kind == "gru":
+        return _call(_gru_layer, (input, h0, weight_ih, weight_hh, b_ih, b_hh), reverse=reverse)
+    return _call(_rnn_layer, (input, h0, weight_ih, weight_hh, b_ih, b_hh), reverse=reverse,
+                 relu=kind == "rnn_relu")
+
+
+def lstm_layer(input, hx, cx, weight_ih, weight_hh, bias_ih=None, bias_hh=None, *,
+               reverse=False):
+    """One LSTM layer in one direction over a whole (time-major) sequence, fused.
+
+    Args:
+        input: the sequence, time-major.
+        hx, cx: initial hidden and cell states, or ``None`` for zeros.
+        weight_ih, weight_hh, bias_ih, bias_hh: PyTorch's ``weight_ih_l0`` etc. (gate order
+            ``i, f, g, o``); biases may be ``None``.
+        reverse: run from the last step to the first (the backward direction of a
+            bidirectional layer); ``output[t]`` is still the state after reading ``input[t]``.
+
+    Shape:
+        input ``(T, B, I)``; hx, cx ``(B, H)``; weight_ih ``(4H, I)``; weight_hh ``(4H, H)``;
+        returns output ``(T, B, H)``, h_n ``(B, H)``, c_n ``(B, H)``.
+
+    No second derivative through this op (its backward is hand-written NumPy).
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.nn.functional import lstm_layer
+        >>> x = cr.randn(5, 2, 3)
+        >>> w_ih, w_hh = cr.randn(16, 3), cr.randn(16, 4)
+        >>> out, h, c = lstm_layer(x, None, None, w_ih, w_hh)
+        >>> tuple(out.shape), tuple(h.shape), tuple(c.shape)
+        ((5, 2, 4), (2, 4), (2, 4))
+    """
+    packed = _layer("lstm", input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh, reverse,
+                    False)
+    T = input.shape[0]
+    return packed[:T], packed[0 if reverse else T - 1], packed[T]
+
+
+def gru_layer(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None, *, reverse=False):
+    """One GRU layer in one direction over a whole (time-major) sequence, fused.
+
+    Args:
+        input: the sequence, time-major.
+        hx: initial hidden state, or ``None`` for zeros.
+        weight_ih, weight_hh, bias_ih, bias_hh: PyTorch's layout, gate order ``r, z, n``.
+        reverse: run from the last step to the first.
+
+    Shape:
+        input ``(T, B, I)``; hx ``(B, H)``; weight_ih ``(3H, I)``; weight_hh ``(3H, H)``;
+        returns output ``(T, B, H)`` and h_n ``(B, H)``.
+
+    No second derivative through this op (its backward is hand-written NumPy).
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.nn.functional import gru_layer
+        >>> out, h = gru_layer(cr.randn(5, 2, 3), None, cr.randn(12, 3), cr.randn(12, 4))
+        >>> tuple(out.shape), tuple(h.shape)
+        ((5, 2, 4), (2, 4))
+    """
+    out = _layer("gru", input, hx, None, weight_ih, weight_hh, bias_ih, bias_hh, reverse, False)
+    return out, out[0 if reverse else input.shape[0] - 1]
+
+
+def _rnn_layer_fn(kind):
+    def layer(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None, *, reverse=False):
+        out = _layer(kind, input, hx, None, weight_ih, weight_hh, bias_ih, bias_hh, reverse,
+                     False)
+        return out, out[0 if reverse else input.shape[0] - 1]
+
+    act = kind.split("_")[1]
+    layer.__name__ = f"{kind}_layer"
+    layer.__doc__ = f"""One Elman RNN layer with ``{act}`` in one direction, fused.
+
+    ``h_t = {act}(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)``.
+
+    Args:
+        input: the sequence, time-major.
+        hx: initial hidden state, or ``None`` for zeros.
+        weight_ih, weight_hh, bias_ih, bias_hh: PyTorch's layout; biases may be ``None``.
+        reverse: run from the last step to the first.
+
+    Shape:
+        input ``(T, B, I)``; hx ``(B, H)``; weight_ih ``(H, I)``; weight_hh ``(H, H)``;
+        returns output ``(T, B, H)`` and h_n ``(B, H)``.
+
+    No second derivative through this op (its backward is hand-written NumPy).
+    """
+    return layer
+
+
+rnn_tanh_layer = _rnn_layer_fn("rnn_tanh")
+rnn_relu_layer = _rnn_layer_fn("rnn_relu")
+_LAYERS = {"gru": gru_layer, "rnn_tanh": rnn_tanh_layer, "rnn_relu": rnn_relu_layer}
+
+
+# --------------------------------------------------------------------------- cells
+def _cell_input(op, input, hx):
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"{op}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+    unbatched = input.ndim == 1
+    if unbatched:
+        input = input.unsqueeze(0)
+        hx = tuple(None if h is None else h.unsqueeze(0) for h in hx)
+    return input, hx, unbatched
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step (``torch.lstm_cell``): returns ``(h', c')``.
+
+    Args:
+        input: the step's input.
+        hx: ``(h, c)``, or ``None`` for zeros.
+        w_ih, w_hh, b_ih, b_hh: as for :func:`lstm_layer`.
+
+    Shape:
+        input ``(B, I)`` or ``(I,)``; h, c ``(B, H)`` or ``(H,)``; returns two of the latter.
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.nn.functional import lstm_cell
+        >>> h, c = lstm_cell(cr.randn(2, 3), None, cr.randn(16, 3), cr.randn(16, 4))
+        >>> tuple(h.shape), tuple(c.shape)
+        ((2, 4), (2, 4))
+    """
+    hx = (None, None) if hx is None else tuple(hx)
+    input, (h, c), unbatched = _cell_input("lstm_cell", input, hx)
+    packed = _layer("lstm", input, h, c, w_ih, w_hh, b_ih, b_hh, False, True)
+    if unbatched:
+        return packed[0, 0], packed[1, 0]
+    return packed[0], packed[1]
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step (``torch.gru_cell``): returns ``h'``.
+
+    Shape:
+        input ``(B, I)`` or ``(I,)``; hx ``(B, H)``, ``(H,)`` or ``None``; returns like hx.
+    """
+    input, (h,), unbatched = _cell_input("gru_cell", input, (hx,))
+    out = _layer("gru", input, h, None, w_ih, w_hh, b_ih, b_hh, False, True)
+    return out[0] if unbatched else out
+
+
+def _rnn_cell_fn(kind):
+    def cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+        input, (h,), unbatched = _cell_input(f"{kind}_cell", input, (hx,))
+        out = _layer(kind, input, h, None, w_ih, w_hh, b_ih, b_hh, False, True)
+        return out[0] if unbatched else out
+
+    cell.__name__ = f"{kind}_cell"
+    cell.__doc__ = f"""One Elman RNN step with ``{kind.split('_')[1]}`` (``torch.{kind}_cell``).
+
+    Shape:
+        input ``(B, I)`` or ``(I,)``; hx ``(B, H)``, ``(H,)`` or ``None``; returns like hx.
+    """
+    return cell
+
+
+rnn_tanh_cell = _rnn_cell_fn("rnn_tanh")
+rnn_relu_cell = _rnn_cell_fn("rnn_relu")
+
+
+# --------------------------------------------------------------------------- stacks
+def _stack(kind, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+           batch_first):
+    """Layers and directions over a batched sequence; returns output, h_n (and c_n)."""
+    lstm = kind == "lstm"
+    dirs = 2 if bidirectional else 1
+    per = 4 if has_biases else 2
+    if len(params) != num_layers * dirs * per:
+        raise RuntimeError(f"{kind}: expected {num_layers * dirs * per} weights for "
+                           f"{num_layers} layer(s) x {dirs} direction(s), got {len(params)}")
+    x = input.transpose(0, 1) if batch_first else input
+    if lstm:
+        h0, c0 = (None, None) if hx is None else hx
+    else:
+        h0, c0 = hx, None
+    hs, cs = [], []
+    for layer in range(num_layers):
+        outs = []
+        for d in range(dirs):
+            k = layer * dirs + d
+            w = params[k * per:(k + 1) * per]
+            b_ih, b_hh = (w[2], w[3]) if has_biases else (None, None)
+            h = None if h0 is None else h0[k]
+            if lstm:
+                out, hn, cn = lstm_layer(x, h, None if c0 is None else c0[k], w[0], w[1], b_ih,
+                                         b_hh, reverse=d == 1)
+                cs.append(cn)
+            else:
+                out, hn = _LAYERS[kind](x, h, w[0], w[1], b_ih, b_hh, reverse=d == 1)
+            outs.append(out)
+            hs.append(hn)
+        x = outs[0] if dirs == 1 else cat(outs, -1)
+        if dropout and train and layer < num_layers - 1:
+            x = dropout_fn(x, dropout, training=True)
+    output = x.transpose(0, 1) if batch_first else x
+    h_n = _stack0(hs)
+    if lstm:
+        return output, h_n, _stack0(cs)
+    return output, h_n
+
+
+def _stack0(states):
+    return states[0].unsqueeze(0) if len(states) == 1 else stack(states, 0)
+
+
+def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """A multi-layer LSTM over a batched sequence, as ``torch.lstm`` (used by ``nn.LSTM``).
+
+    Args:
+        input: the sequence, ``(T, B, I)``, or ``(B, T, I)`` with ``batch_first``.
+        hx: ``(h_0, c_0)``, each ``(num_layers * num_directions, B, H)``, or ``None``.
+        params: per layer and direction (forward then reverse), ``w_ih, w_hh[, b_ih, b_hh]``.
+        has_biases, num_layers, dropout, train, bidirectional, batch_first: as ``nn.LSTM``;
+            dropout applies to every layer's output but the last, when ``train``.
+
+    Returns:
+        ``(output, h_n, c_n)``.
+    """
+    return _stack("lstm", input, hx, params, has_biases, num_layers, dropout, train,
+                  bidirectional, batch_first)
+
+
+def gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """A multi-layer GRU, as ``torch.gru``: returns ``(output, h_n)``; see :func:`lstm`."""
+    return _stack("gru", input, hx, params, has_biases, num_layers, dropout, train,
+                  bidirectional, batch_first)
+
+
+def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first):
+    """A multi-layer tanh RNN, as ``torch.rnn_tanh``: returns ``(output, h_n)``."""
+    return _stack("rnn_tanh", input, hx, params, has_biases, num_layers, dropout, train,
+                  bidirectional, batch_first)
+
+
+def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first):
+    """A multi-layer ReLU RNN, as ``torch.rnn_relu``: returns ``(output, h_n)``."""
+    return _stack("rnn_relu", input, hx, params, has_biases, num_layers, dropout, train,
+                  bidirectional, batch_first)

@@ -1,0 +1,178 @@
+"""One training step of a small LSTM text classifier, chainrule next to PyTorch.
+
+The workload, written once as a function of the library module ``lib``::
+
+    tokens (32 x 50, ids < 1000) -> embedding (1000 x 64) -> LSTM(64, 128, batch_first=True)
+    -> last hidden state h_n[-1] -> linear (128 -> 1) -> BCE-with-logits
+    -> backward -> SGD update (in place, under no_grad)
+
+It runs through each library's ``nn.LSTM`` and ``nn.functional`` (``embedding``, ``linear``,
+``binary_cross_entropy_with_logits``). Parameters are drawn in NumPy and copied into both
+libraries; before timing, one step is run in both from the same state and the losses and
+updated parameters are compared, so the timings are of the same computation.
+
+Usage::
+
+    python -m benchmarks.bench_rnn [--quick] [--json PATH] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._timing import measure_interleaved
+from benchmarks.bench_core import _limit_threads, environment, format_table, load_libraries
+
+BATCH, STEPS, VOCAB, EMBED, HIDDEN = 32, 50, 1000, 64, 128
+LR = 0.1
+TARGET = 1.5  # chainrule / pytorch
+LABEL = f"LSTM({EMBED}, {HIDDEN}) classifier step, {BATCH} x {STEPS} tokens (ms)"
+
+
+def make_model(lib, seed=0):
+    """An LSTM and the other parameters, identical in both libraries (drawn in NumPy)."""
+    rng = np.random.default_rng(seed)
+    lstm = lib.nn.LSTM(EMBED, HIDDEN, batch_first=True)
+    bound = 1 / np.sqrt(HIDDEN)
+    with lib.no_grad():
+        for p in lstm.parameters():
+            p.copy_(lib.tensor(rng.uniform(-bound, bound, tuple(p.shape)).astype(np.float32)))
+    emb = lib.tensor(rng.standard_normal((VOCAB, EMBED)).astype(np.float32), requires_grad=True)
+    w = lib.tensor(rng.uniform(-bound, bound, (1, HIDDEN)).astype(np.float32), requires_grad=True)
+    b = lib.tensor(np.zeros(1, np.float32), requires_grad=True)
+    return lstm, [emb, w, b]
+
+
+def make_batch(lib, seed=1):
+    rng = np.random.default_rng(seed)
+    tokens = lib.tensor(rng.integers(0, VOCAB, (BATCH, STEPS)).astype(np.int64))
+    labels = lib.tensor(rng.integers(0, 2, (BATCH, 1)).astype(np.float32))
+    return tokens, labels
+
+
+def train_step(lib, lstm, params, tokens, labels, lr=LR):
+    """Forward, backward and an SGD update; returns the loss."""
+    F = lib.nn.functional
+    emb, w, b = params
+    x = F.embedding(tokens, emb)  # (B, T, E)
+    _, (h_n, _) = lstm(x)
+    logits = F.linear(h_n[-1], w, b)  # (B, 1)
+    loss = F.binary_cross_entropy_with_logits(logits, labels)
+    loss.backward()
+    with lib.no_grad():
+        for p in [*lstm.parameters(), *params]:
+            p -= lr * p.grad
+            p.grad = None
+    return loss
+
+
+def _state(lib, lstm, params):
+    return [np.asarray(p.detach().numpy()).copy() for p in [*lstm.parameters(), *params]]
+
+
+def check_agreement(libs: dict) -> list[str]:
+    """One step in each library from the same state: losses and updated parameters agree?"""
+    if len(libs) < 2:
+        return []
+    losses, states = {}, {}
+    for name, lib in libs.items():
+        lstm, params = make_model(lib)
+        tokens, labels = make_batch(lib)
+        losses[name] = float(train_step(lib, lstm, params, tokens, labels).item())
+        states[name] = _state(lib, lstm, params)
+    a, b = libs
+    problems = []
+    if not np.isclose(losses[a], losses[b], rtol=1e-5, atol=1e-6):
+        problems.append(f"loss: {losses[a]:.7g} ({a}) vs {losses[b]:.7g} ({b})")
+    for k, (pa, pb) in enumerate(zip(states[a], states[b])):
+        if pa.dtype != pb.dtype or not np.allclose(pa, pb, rtol=1e-4, atol=1e-6):
+            problems.append(f"parameter {k} after one step: max abs difference "
+                            f"{float(np.max(np.abs(pa - pb))):.3g}")
+    return problems
+
+
+def blas_note() -> str | None:
+    """A hint when NumPy's OpenBLAS runs AVX2 kernels on a CPU that has AVX-512.
+
+    OpenBLAS picks its kernels by CPU model and files CPUs it does not know (recent AMD EPYC,
+    for one) under "Haswell"; GEMM, most of this workload, then runs at about half speed.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+
+        arch = next((p.get("architecture") for p in threadpool_info()
+                     if p.get("internal_api") == "openblas"), None)
+        flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    except (ImportError, OSError):
+        return None
+    if arch in ("Haswell", "Zen") and " avx512f" in flags:
+        return (f"NumPy's OpenBLAS uses its {arch} (AVX2) kernels on this AVX-512 CPU; "
+                f"OPENBLAS_CORETYPE=SkylakeX in the environment selects the AVX-512 ones")
+    return None
+
+
+def _setup(lib):
+    lstm, params = make_model(lib)
+    tokens, labels = make_batch(lib)
+    return lambda: train_step(lib, lstm, params, tokens, labels)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_rnn",
+                                     description="Time an LSTM training step in chainrule and "
+                                                 "PyTorch side by side.")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="run PyTorch and NumPy's BLAS on N threads each")
+    args = parser.parse_args(argv)
+
+    libs, notes = load_libraries()
+    for note in notes:
+        print(f"note: {note}")
+    if not libs:
+        print("error: neither chainrule nor torch can be imported", file=sys.stderr)
+        return 1
+    if args.threads is not None:
+        error = _limit_threads(libs, args.threads)
+        if error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    import chainrule.nn  # noqa: F401  (``lib.nn`` below, whatever chainrule/__init__ imports)
+
+    env = environment(libs)
+    print("environment: " + ", ".join(f"{k}={v}" for k, v in env.items()))
+    note = blas_note()
+    if note:
+        print(f"note: {note}")
+    problems = check_agreement(libs)
+    if len(libs) == 2:
+        print("agreement check: " + ("chainrule and pytorch agree" if not problems else "FAILED"))
+        for p in problems:
+            print(f"  {p}")
+
+    opts = ({"repeat": 3, "warmup": 1, "min_batch_s": 0.1} if args.quick
+            else {"repeat": 7, "warmup": 3, "min_batch_s": 0.3})
+    print(f"timing {LABEL} ...", flush=True)
+    timings = measure_interleaved({name: _setup(lib) for name, lib in libs.items()}, **opts)
+    results = {name: {LABEL: {"median": t.median * 1e3, "min": t.min * 1e3, "repeat": t.repeat,
+                              "number": t.number, "target_ratio": TARGET}}
+               for name, t in timings.items()}
+    print()
+    print("median times; ratio = chainrule / pytorch (lower is better for chainrule)")
+    print(format_table(results))
+    if args.json:
+        payload = {"environment": env, "settings": {"quick": args.quick, **opts},
+                   "agreement_problems": problems, "notes": notes, "results": results}
+        Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 1 if problems or "chainrule" not in libs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
