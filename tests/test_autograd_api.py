@@ -460,3 +460,16 @@ def test_gradcheck_same_verdict_as_torch():
     assert not torch.autograd.gradcheck(TorchWrongCube.apply, (tx,), raise_exception=False)
     assert gradcheck(lambda t: t.sin(), (_x64(3),))
     assert not gradcheck(_WrongCube.apply, (_x64(3),), raise_exception=False)
+
+
+def test_numpy_only_rules_refuse_second_derivatives():
+    # A fused op with a NumPy backward gives exact first derivatives under create_graph, and
+    # a clear error (not a silent zero) when that derivative is differentiated again.
+    lstm = cr.nn.LSTM(3, 4)
+    x = cr.randn(5, 2, 3, dtype=cr.float32, requires_grad=True)
+    (g,) = cr.autograd.grad(lstm(x)[0].sum(), x, create_graph=True)
+    assert g.shape == x.shape
+    with pytest.raises(RuntimeError, match="no derivative of its own"):
+        cr.autograd.grad(g.sum(), x)
+    with pytest.raises(RuntimeError, match="not supported"):
+        cr.func.jvp(lambda t: lstm(t)[0].sum(), (x.detach(),), (cr.ones(5, 2, 3),))

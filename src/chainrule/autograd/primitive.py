@@ -122,6 +122,18 @@ def primitive(forward=None, *, name=None):
     return Primitive(forward, name)
 
 
+def _no_second_derivative(i, gg, out, *inputs, value, op):
+    raise RuntimeError(f"{op}: this fused op's backward is computed in NumPy, so it has no "
+                       f"derivative of its own (second derivatives, jvp and hessian through "
+                       f"it are not supported)")
+
+
+# The result of a NumPy-only derivative rule under create_graph: the right value, connected
+# to the upstream gradient, and an error instead of a silent zero if differentiated again.
+first_order_only = Primitive(lambda *inputs, value, op: value, name="first_order_only")
+first_order_only.defvjp_argnum(_no_second_derivative, saves_inputs=False)
+
+
 def _bind_tensor(factory):
     """Called by chainrule.tensor once Tensor exists (this module is imported before it)."""
     global _wrap, _new_tensor

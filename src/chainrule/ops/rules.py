@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule import ops as _ops
+from chainrule.autograd import primitive as _primitive
 from chainrule.tensor import Tensor
 
 
@@ -115,30 +116,16 @@ def numpy_rule(rule):
 
     def wrapped(g, out, *args, **params):
         if _is_t(g):
+            tensors = [a for a in args if _is_t(a)]
             args = [a._data if _is_t(a) else a for a in args]
             r = rule(g._data, out._data if _is_t(out) else out, *args, **params)
             if r is None:
                 return None
-            return _first_order_only(g, value=np.asarray(r), op=name)
+            # Connected to g and to the op's inputs, as the true derivative would be.
+            return _primitive.first_order_only(g, *tensors, value=np.asarray(r), op=name)
         return rule(g, out, *args, **params)
 
     wrapped.__name__ = getattr(rule, "__name__", "rule")
     wrapped.__doc__ = rule.__doc__
     return wrapped
 
-
-def _no_second_derivative(gg, out, g, *, value, op):
-    raise RuntimeError(f"{op}: this fused op's backward is computed in NumPy, so it has no "
-                       f"derivative of its own (second derivatives, jvp and hessian through "
-                       f"it are not supported)")
-
-
-def _make_first_order_only():
-    from chainrule.autograd.primitive import Primitive
-
-    prim = Primitive(lambda g, *, value, op: value, name="first_order_only")
-    prim.defvjp(_no_second_derivative, saves_inputs=False)
-    return prim
-
-
-_first_order_only = _make_first_order_only()
