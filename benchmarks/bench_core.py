@@ -20,16 +20,17 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks._timing import Timing, measure_interleaved
+# bench_rnn imports _limit_threads, environment, format_table and load_libraries from here.
+from benchmarks._timing import Timing, measure_interleaved, run_benchmark, time_workloads
+from benchmarks._timing import _limit_threads as _limit_threads
+from benchmarks._timing import environment as environment
+from benchmarks._timing import format_table as format_table
+from benchmarks._timing import load_libraries as load_libraries
 
 N_OPS = 200  # ops in the elementwise chain
 OPS_PER_BLOCK = 10  # the block in `elementwise_chain` is this many ops
@@ -178,134 +179,9 @@ WORKLOADS = [
 
 
 def run_workloads(libs: dict, timer: Callable[[dict], dict[str, Timing]]) -> dict:
-    """Time every workload in every library: ``results[lib_name][row_label]``.
-
-    ``timer`` times the libraries' functions for one workload together, taking turns (see
-    ``_timing.measure_interleaved``), so that machine noise touches both columns of a row.
-    """
-    results = {name: {} for name in libs}
-    for label, scale, target, setup in WORKLOADS:
-        print(f"timing {label} ...", flush=True)
-        timings = timer({name: setup(lib) for name, lib in libs.items()})
-        for name, t in timings.items():
-            results[name][label] = _scaled(t, scale, target)
-    return results
-
-
-def _scaled(t: Timing, scale: float, target: float) -> dict:
-    return {
-        "median": t.median * scale,
-        "min": t.min * scale,
-        "repeat": t.repeat,
-        "number": t.number,
-        "target_ratio": target,
-    }
-
-
-def environment(libs: dict) -> dict:
-    env = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "numpy": np.__version__,
-    }
-    if hasattr(os, "getloadavg"):
-        env["load_avg_1min"] = round(os.getloadavg()[0], 2)
-    try:  # threadpoolctl comes with scikit-learn; without it, BLAS threads go unreported
-        from threadpoolctl import threadpool_info
-
-        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-        if blas:
-            env["numpy_blas"] = f"{blas[0]['internal_api']} ({blas[0]['num_threads']} threads)"
-    except ImportError:
-        pass
-    if "chainrule" in libs:
-        env["chainrule"] = getattr(libs["chainrule"], "__version__", "unknown")
-    if "pytorch" in libs:
-        env["torch"] = libs["pytorch"].__version__
-        env["torch_threads"] = libs["pytorch"].get_num_threads()
-    return env
-
-
-def format_table(results: dict[str, dict[str, dict]]) -> str:
-    workloads = list(next(iter(results.values())))
-    header = ["workload", "chainrule", "pytorch", "ratio", "target", ""]
-    rows = []
-    for w in workloads:
-        cr = results.get("chainrule", {}).get(w)
-        pt = results.get("pytorch", {}).get(w)
-        target = (cr or pt)["target_ratio"]
-        ratio = cr["median"] / pt["median"] if cr and pt else None
-        verdict = "" if ratio is None else ("ok" if ratio <= target else "SLOWER")
-        rows.append(
-            [
-                w,
-                f"{cr['median']:.2f}" if cr else "-",
-                f"{pt['median']:.2f}" if pt else "-",
-                f"{ratio:.2f}x" if ratio is not None else "-",
-                f"<= {target:.1f}x",
-                verdict,
-            ]
-        )
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for k, r in enumerate([header, *rows]):
-        cells = [r[0].ljust(widths[0])] + [c.rjust(wd) for c, wd in zip(r[1:], widths[1:])]
-        lines.append(" | ".join(cells).rstrip())
-        if k == 0:
-            lines.append("-+-".join("-" * wd for wd in widths))
-    return "\n".join(lines)
-
-
-def load_libraries() -> tuple[dict, list[str]]:
-    """The libraries to compare, keyed by display name, and notes on any that are missing."""
-    libs, notes = {}, []
-    chainrule, error = _import_chainrule()
-    if chainrule is None:
-        # Running from a checkout that is not installed: use the sources beside benchmarks/.
-        src = Path(__file__).resolve().parent.parent / "src"
-        if (src / "chainrule").is_dir() and str(src) not in sys.path:
-            sys.path.insert(0, str(src))
-            chainrule, error = _import_chainrule()
-    if chainrule is None:
-        notes.append(f"chainrule could not be imported ({error}); timing PyTorch only")
-    else:
-        libs["chainrule"] = chainrule
-    try:
-        import torch
-    except ImportError:
-        notes.append("torch is not installed; timing chainrule only")
-    else:
-        libs["pytorch"] = torch
-    return libs, notes
-
-
-def _import_chainrule():
-    try:
-        import chainrule
-    except Exception as exc:  # a broken package is reported, not a reason to crash
-        return None, repr(exc)
-    if not hasattr(chainrule, "tensor"):  # e.g. a namespace package made of an empty folder
-        return None, "the chainrule package has no `tensor` function"
-    return chainrule, None
-
-
-def _limit_threads(libs: dict, n: int) -> str | None:
-    """Limit both libraries to ``n`` threads for the rest of the process; an error or None."""
-    if n < 1:
-        return f"--threads must be at least 1, got {n}"
-    try:  # comes with scikit-learn (the `data` extra)
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return "--threads needs threadpoolctl (pip install threadpoolctl)"
-    global _THREAD_LIMITS  # held so that the limit lasts until exit
-    _THREAD_LIMITS = threadpool_limits(limits=n, user_api="blas")
-    if "pytorch" in libs:
-        libs["pytorch"].set_num_threads(n)
-    return None
-
-
-_THREAD_LIMITS = None
+    """Time ``WORKLOADS`` in every library: ``results[lib_name][row_label]``; ``timer`` as
+    in ``_timing.time_workloads``."""
+    return time_workloads(libs, WORKLOADS, timer)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,53 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    libs, notes = load_libraries()
-    for note in notes:
-        print(f"note: {note}")
-    if not libs:
-        print("error: neither chainrule nor torch can be imported", file=sys.stderr)
-        return 1
-
-    if args.threads is not None:
-        error = _limit_threads(libs, args.threads)
-        if error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-
-    env = environment(libs)
-    print("environment: " + ", ".join(f"{k}={v}" for k, v in env.items()))
-    if env.get("load_avg_1min", 0) > 1.0:
-        print("warning: the machine is busy (load average above 1); timings will be noisy")
-
-    problems = check_agreement(libs)
-    if len(libs) == 2:
-        print("agreement check: " + ("chainrule and pytorch agree" if not problems else "FAILED"))
-        for p in problems:
-            print(f"  {p}")
-
     if args.quick:
         opts = {"repeat": 3, "warmup": 1, "min_batch_s": 0.05}
     else:
         opts = {"repeat": 7, "warmup": 2, "min_batch_s": 0.2}
-
-    results = run_workloads(libs, lambda fns: measure_interleaved(fns, **opts))
-
-    print()
-    print("median times; ratio = chainrule / pytorch (lower is better for chainrule)")
-    print(format_table(results))
-
-    if args.json:
-        payload = {
-            "environment": env,
-            "settings": {"quick": args.quick, **opts},
-            "agreement_problems": problems,
-            "notes": notes,
-            "results": results,
-        }
-        Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"\nwrote {args.json}")
-
-    return 1 if problems or "chainrule" not in libs else 0
+    return run_benchmark(
+        args, opts, check_agreement,
+        lambda libs: run_workloads(libs, lambda fns: measure_interleaved(fns, **opts)),
+    )
 
 
 if __name__ == "__main__":

@@ -19,14 +19,11 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks._timing import measure_interleaved
-from benchmarks.bench_core import _limit_threads, environment, format_table, load_libraries
+from benchmarks._timing import measure_interleaved, run_benchmark, time_workloads
 
 BATCH = 64
 LR = 0.01
@@ -106,15 +103,8 @@ def check_agreement(libs: dict) -> list[str]:
 
 
 def run_workloads(libs: dict, opts: dict) -> dict:
-    results = {name: {} for name in libs}
-    for label, target, setup, _ in WORKLOADS:
-        print(f"timing {label} ...", flush=True)
-        timings = measure_interleaved({name: setup(lib) for name, lib in libs.items()}, **opts)
-        for name, t in timings.items():
-            results[name][label] = {"median": t.median * 1e3, "min": t.min * 1e3,
-                                    "repeat": t.repeat, "number": t.number,
-                                    "target_ratio": target}
-    return results
+    rows = [(label, 1e3, target, setup) for label, target, setup, _ in WORKLOADS]  # in ms
+    return time_workloads(libs, rows, lambda fns: measure_interleaved(fns, **opts))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,40 +117,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run PyTorch and NumPy's BLAS on N threads each")
     args = parser.parse_args(argv)
 
-    libs, notes = load_libraries()
-    for note in notes:
-        print(f"note: {note}")
-    if not libs:
-        print("error: neither chainrule nor torch can be imported", file=sys.stderr)
-        return 1
-    if args.threads is not None:
-        error = _limit_threads(libs, args.threads)
-        if error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-    env = environment(libs)
-    print("environment: " + ", ".join(f"{k}={v}" for k, v in env.items()))
-    if env.get("load_avg_1min", 0) > 1.0:
-        print("warning: the machine is busy (load average above 1); timings will be noisy")
-
-    problems = check_agreement(libs)
-    if len(libs) == 2:
-        print("agreement check: " + ("chainrule and pytorch agree" if not problems else "FAILED"))
-        for p in problems:
-            print(f"  {p}")
-
     opts = ({"repeat": 3, "warmup": 1, "min_batch_s": 0.05} if args.quick
             else {"repeat": 7, "warmup": 2, "min_batch_s": 0.2})
-    results = run_workloads(libs, opts)
-    print()
-    print("median times; ratio = chainrule / pytorch (lower is better for chainrule)")
-    print(format_table(results))
-    if args.json:
-        payload = {"environment": env, "settings": {"quick": args.quick, **opts},
-                   "agreement_problems": problems, "notes": notes, "results": results}
-        Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"\nwrote {args.json}")
-    return 1 if problems or "chainrule" not in libs else 0
+    return run_benchmark(args, opts, check_agreement, lambda libs: run_workloads(libs, opts))
 
 
 if __name__ == "__main__":

@@ -6,12 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from chainrule.optim.optimizer import (
-    Optimizer,
-    _add_weight_decay,
-    _check_torch_only_flags,
-    _grad_array,
-)
+from chainrule.optim.optimizer import Optimizer, _check_nonnegative, _check_torch_only_flags
 from chainrule.tensor import Tensor
 
 
@@ -57,17 +52,8 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         _check_torch_only_flags(foreach, fused, False, differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value,
@@ -91,11 +77,7 @@ class Adagrad(Optimizer):
             lr = float(group["lr"])
             lr_decay = float(group["lr_decay"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p, g in self._params_with_grad(group):
                 data = p._data
                 state = self.state[p]
                 if not state:  # a group added after construction
@@ -103,9 +85,6 @@ class Adagrad(Optimizer):
                 step = state["step"] + 1
                 state["step"] = step
 
-                g = _grad_array(p, maximize)
-                if weight_decay != 0:
-                    g = _add_weight_decay(g, data, weight_decay)
                 clr = lr / (1.0 + (step - 1) * lr_decay)
 
                 s = state["sum"]._data

@@ -9,24 +9,32 @@ import numpy as np
 
 from chainrule.optim.optimizer import (
     Optimizer,
-    _add_weight_decay,
+    _check_betas,
+    _check_nonnegative,
     _check_torch_only_flags,
-    _grad_array,
 )
 from chainrule.tensor import Tensor
 
 
 def _check_adam_args(lr, betas, eps, weight_decay):
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    _check_nonnegative(lr=lr, eps=eps)
+    _check_betas(betas)
+    _check_nonnegative(weight_decay=weight_decay)
+
+
+def _update_moments(m: np.ndarray, v: np.ndarray, g: np.ndarray, beta1: float,
+                    beta2: float) -> np.ndarray:
+    """Adam's moment estimates, in place: ``m = beta1 * m + (1 - beta1) * g`` and
+    ``v = beta2 * v + (1 - beta2) * g * g``. Returns a scratch array of ``g``'s shape."""
+    # m += (1 - beta1) * (g - m): the lerp form PyTorch uses.
+    tmp = np.subtract(g, m)
+    tmp *= 1.0 - beta1
+    m += tmp
+    v *= beta2
+    np.multiply(g, g, out=tmp)
+    tmp *= 1.0 - beta2
+    v += tmp
+    return tmp
 
 
 class Adam(Optimizer):
@@ -94,13 +102,9 @@ class Adam(Optimizer):
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
             amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p, g in self._params_with_grad(group, decoupled):
                 data = p._data
                 state = self.state[p]
                 if not state:
@@ -113,23 +117,7 @@ class Adam(Optimizer):
                 state["step"] = step
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-
-                g = _grad_array(p, maximize)
-                if weight_decay != 0:
-                    if decoupled:
-                        data *= 1.0 - lr * weight_decay
-                    else:
-                        g = _add_weight_decay(g, data, weight_decay)
-
-                # m += (1 - beta1) * (g - m): the lerp form PyTorch uses.
-                tmp = np.subtract(g, m)
-                tmp *= 1.0 - beta1
-                m += tmp
-                # v = beta2 * v + (1 - beta2) * g * g
-                v *= beta2
-                np.multiply(g, g, out=tmp)
-                tmp *= 1.0 - beta2
-                v += tmp
+                tmp = _update_moments(m, v, g, beta1, beta2)
 
                 if amsgrad:
                     if "max_exp_avg_sq" not in state:  # amsgrad switched on mid-training

@@ -7,12 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from chainrule.optim.adam import _check_adam_args
-from chainrule.optim.optimizer import (
-    Optimizer,
-    _add_weight_decay,
-    _check_torch_only_flags,
-    _grad_array,
-)
+from chainrule.optim.optimizer import Optimizer, _check_torch_only_flags
 from chainrule.tensor import Tensor
 
 
@@ -71,11 +66,7 @@ class Adamax(Optimizer):
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p, g in self._params_with_grad(group):
                 data = p._data
                 state = self.state[p]
                 if not state:
@@ -84,10 +75,6 @@ class Adamax(Optimizer):
                     state["exp_inf"] = Tensor._wrap(np.zeros_like(data))
                 step = state["step"] + 1
                 state["step"] = step
-
-                g = _grad_array(p, maximize)
-                if weight_decay != 0:
-                    g = _add_weight_decay(g, data, weight_decay)
 
                 m = state["exp_avg"]._data
                 tmp = np.subtract(g, m)  # m lerps toward g

@@ -6,12 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from chainrule.optim.optimizer import (
-    Optimizer,
-    _add_weight_decay,
-    _check_torch_only_flags,
-    _grad_array,
-)
+from chainrule.optim.adam import _check_adam_args, _update_moments
+from chainrule.optim.optimizer import Optimizer, _check_nonnegative, _check_torch_only_flags
 from chainrule.tensor import Tensor
 
 
@@ -70,18 +66,8 @@ class NAdam(Optimizer):
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_adam_args(lr, betas, eps, weight_decay)
+        _check_nonnegative(momentum_decay=momentum_decay)
         _check_torch_only_flags(foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
@@ -95,13 +81,9 @@ class NAdam(Optimizer):
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
             psi = float(group["momentum_decay"])
             decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p, g in self._params_with_grad(group, decoupled):
                 data = p._data
                 state = self.state[p]
                 if not state:
@@ -112,13 +94,6 @@ class NAdam(Optimizer):
                 step = state["step"] + 1
                 state["step"] = step
 
-                g = _grad_array(p, maximize)
-                if weight_decay != 0:
-                    if decoupled:
-                        data *= 1.0 - lr * weight_decay
-                    else:
-                        g = _add_weight_decay(g, data, weight_decay)
-
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
                 mu_product = state["mu_product"] * mu
@@ -126,13 +101,7 @@ class NAdam(Optimizer):
 
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                tmp = np.subtract(g, m)  # m lerps toward g
-                tmp *= 1.0 - beta1
-                m += tmp
-                v *= beta2
-                np.multiply(g, g, out=tmp)
-                tmp *= 1.0 - beta2
-                v += tmp
+                tmp = _update_moments(m, v, g, beta1, beta2)
 
                 # tmp = denominator d_t; upd holds each of the two scaled quotients in turn
                 np.divide(v, 1.0 - beta2**step, out=tmp)

@@ -2,14 +2,17 @@
 
 Subclasses implement ``step``. Their updates run in place on each parameter's NumPy array
 (``p._data``) with in-place ufuncs, one vectorized pass per parameter, and bump
-``p._version`` so autograd can detect that a saved tensor was modified.
+``p._version`` so autograd can detect that a saved tensor was modified. The parts they share
+live here: ``Optimizer._params_with_grad`` (the parameters to update, with ``maximize`` and
+weight decay applied to the gradient) and the argument checks ``_check_nonnegative`` and
+``_check_betas``.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from itertools import chain
 from typing import Any
@@ -37,6 +40,26 @@ def _check_torch_only_flags(foreach=None, fused=None, capturable=False, differen
         raise NotImplementedError(
             "differentiable=True is not supported: chainrule optimizers update parameters in "
             "place without recording a graph")
+
+
+# How the checks below name a hyperparameter in their messages (PyTorch's wording); the
+# others read "Invalid <name> value: ...".
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_nonnegative(**values) -> None:
+    """Raise ``ValueError("Invalid ...")`` for the first of ``values`` that is not ``>= 0``
+    (NaN fails too), checking them in the order given."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
+def _check_betas(betas) -> None:
+    """Both of Adam-style ``betas`` must lie in ``[0, 1)``."""
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
 
 
 class Optimizer:
@@ -140,6 +163,31 @@ class Optimizer:
             return None
         with enable_grad():
             return closure()
+
+    def _params_with_grad(self, group: dict[str, Any], decoupled_weight_decay: bool = False
+                          ) -> Iterator[tuple[Tensor, np.ndarray]]:
+        """``(p, g)`` for each parameter ``p`` of ``group`` that has a gradient, ``g`` being the
+        gradient array to step along.
+
+        ``g`` is negated when ``group["maximize"]``. A nonzero ``group["weight_decay"]`` (wd)
+        is added to it as an L2 term, ``g + wd * p``, or, with ``decoupled_weight_decay``,
+        shrinks the weights instead, ``p *= 1 - lr * wd`` (in place, before ``p`` is yielded).
+        Unless one of these made a new array, ``g`` is the gradient's own data: read it, never
+        write to it.
+        """
+        maximize = group["maximize"]
+        weight_decay = float(group["weight_decay"])
+        decoupled = decoupled_weight_decay and weight_decay != 0
+        shrink = 1.0 - float(group["lr"]) * weight_decay if decoupled else 1.0
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = _grad_array(p, maximize)
+            if decoupled:
+                p._data *= shrink
+            elif weight_decay != 0:
+                g = _add_weight_decay(g, p._data, weight_decay)
+            yield p, g
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the

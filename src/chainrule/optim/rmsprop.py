@@ -6,12 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from chainrule.optim.optimizer import (
-    Optimizer,
-    _add_weight_decay,
-    _check_torch_only_flags,
-    _grad_array,
-)
+from chainrule.optim.optimizer import Optimizer, _check_nonnegative, _check_torch_only_flags
 from chainrule.tensor import Tensor
 
 
@@ -64,16 +59,8 @@ class RMSprop(Optimizer):
                  centered: bool = False, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                           alpha=alpha)
         _check_torch_only_flags(foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
@@ -86,13 +73,9 @@ class RMSprop(Optimizer):
             lr = float(group["lr"])
             alpha = float(group["alpha"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
             momentum = float(group["momentum"])
             centered = group["centered"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p, g in self._params_with_grad(group):
                 data = p._data
                 state = self.state[p]
                 if not state:
@@ -103,10 +86,6 @@ class RMSprop(Optimizer):
                 if centered and "grad_avg" not in state:
                     state["grad_avg"] = Tensor._wrap(np.zeros_like(data))
                 state["step"] += 1
-
-                g = _grad_array(p, maximize)
-                if weight_decay != 0:
-                    g = _add_weight_decay(g, data, weight_decay)
 
                 sq = state["square_avg"]._data
                 sq *= alpha

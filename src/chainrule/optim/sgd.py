@@ -6,12 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from chainrule.optim.optimizer import (
-    Optimizer,
-    _add_weight_decay,
-    _check_torch_only_flags,
-    _grad_array,
-)
+from chainrule.optim.optimizer import Optimizer, _check_torch_only_flags
 from chainrule.tensor import Tensor
 
 
@@ -59,6 +54,7 @@ class SGD(Optimizer):
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
                  maximize: bool = False, foreach: bool | None = None,
                  differentiable: bool = False, fused: bool | None = None) -> None:
+        # ``x < 0`` as in PyTorch's SGD (NaN passes), not _check_nonnegative.
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -82,14 +78,10 @@ class SGD(Optimizer):
             weight_decay = float(group["weight_decay"])
             nesterov = group["nesterov"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p, d_p in self._params_with_grad(group):
                 data = p._data
-                d_p = _grad_array(p, maximize)
-                if weight_decay != 0:
-                    d_p = _add_weight_decay(d_p, data, weight_decay)
-                # ``own``: d_p is a temporary of ours, so it may be overwritten below.
+                # ``own``: d_p is a temporary of ours (negating or adding weight decay made a
+                # new array), so it may be overwritten below.
                 own = maximize or weight_decay != 0
                 if momentum != 0:
                     state = self.state[p]

@@ -32,6 +32,34 @@ def _check_module(module, op: str) -> None:
         raise TypeError(f"{op}: expected a chainrule.nn.Module, got {type(module).__name__}")
 
 
+def _set_positions(container: Module, modules: Iterable[Module]) -> None:
+    # Sequential and ModuleList key their modules by position: store ``modules`` under
+    # "0".."n-1" (after a deletion or insertion).
+    object.__setattr__(container, "_modules", {str(i): m for i, m in enumerate(modules)})
+
+
+def _update_from(container: Module, pairs, dict_type: type, method: str) -> None:
+    """The body of ``ModuleDict.update`` and ``ParameterDict.update``: ``container[key] =
+    value`` for the items of a mapping (or of a ``dict_type``), or for each ``(key, value)``
+    pair of another iterable; errors name ``method`` and ``dict_type`` as PyTorch's do."""
+    if not isinstance(pairs, Iterable):
+        raise TypeError(f"{method} should be called with an iterable of key/value pairs, but "
+                        "got " + type(pairs).__name__)
+    if isinstance(pairs, (Mapping, dict_type)):
+        for key, value in pairs.items():
+            container[key] = value
+        return
+    name = dict_type.__name__
+    for j, pair in enumerate(pairs):
+        if not isinstance(pair, Iterable):
+            raise TypeError(f"{name} update sequence element #{j} should be Iterable; is "
+                            f"{type(pair).__name__}")
+        if len(pair) != 2:
+            raise ValueError(f"{name} update sequence element #{j} has length {len(pair)}; 2 "
+                             "is required")
+        container[pair[0]] = pair[1]
+
+
 class Sequential(Module):
     """A chain of modules: ``forward`` feeds the input through each one in order.
 
@@ -82,12 +110,7 @@ class Sequential(Module):
                 delattr(self, key)
         else:
             delattr(self, self._key_at(idx))
-        self._renumber()
-
-    def _renumber(self) -> None:
-        # Keys are positions, so after a deletion they are rewritten as 0..n-1.
-        object.__setattr__(self, "_modules",
-                           {str(i): m for i, m in enumerate(self._modules.values())})
+        _set_positions(self, self._modules.values())
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -99,12 +122,7 @@ class Sequential(Module):
         if not isinstance(other, Sequential):
             raise ValueError("add operator supports only objects of Sequential class, but "
                              f"{type(other)} is given.")
-        out = Sequential()
-        for layer in self:
-            out.append(layer)
-        for layer in other:
-            out.append(layer)
-        return out
+        return Sequential(*self, *other)
 
     def __iadd__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
@@ -153,7 +171,7 @@ class Sequential(Module):
             index += n
         modules = list(self._modules.values())
         modules.insert(index, module)
-        object.__setattr__(self, "_modules", {str(i): m for i, m in enumerate(modules)})
+        _set_positions(self, modules)
         return self
 
     def extend(self, sequential: Iterable[Module]) -> Sequential:
@@ -213,8 +231,7 @@ class ModuleList(Module):
                 delattr(self, str(k))
         else:
             delattr(self, str(_abs_index(idx, len(self))))
-        object.__setattr__(self, "_modules",
-                           {str(i): m for i, m in enumerate(self._modules.values())})
+        _set_positions(self, self._modules.values())
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -226,12 +243,7 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
-        out = ModuleList()
-        for m in self:
-            out.append(m)
-        for m in other:
-            out.append(m)
-        return out
+        return ModuleList(list(self) + list(other))
 
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index``."""
@@ -341,21 +353,7 @@ class ModuleDict(Module):
 
     def update(self, modules) -> None:
         """Add or replace modules from a mapping or an iterable of ``(key, module)`` pairs."""
-        if not isinstance(modules, Iterable):
-            raise TypeError("ModuleDict.update should be called with an iterable of key/value "
-                            "pairs, but got " + type(modules).__name__)
-        if isinstance(modules, (Mapping, ModuleDict)):
-            for key, module in modules.items():
-                self[key] = module
-            return
-        for j, pair in enumerate(modules):
-            if not isinstance(pair, Iterable):
-                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; "
-                                f"is {type(pair).__name__}")
-            if len(pair) != 2:
-                raise ValueError(f"ModuleDict update sequence element #{j} has length "
-                                 f"{len(pair)}; 2 is required")
-            self[pair[0]] = pair[1]
+        _update_from(self, modules, ModuleDict, "ModuleDict.update")
 
 
 def _param_line(key, value, type_name: bool) -> str:
@@ -534,21 +532,8 @@ class ParameterDict(Module):
 
     def update(self, parameters: Any) -> None:
         """Add or replace entries from a mapping or an iterable of ``(key, value)`` pairs."""
-        if not isinstance(parameters, Iterable):
-            raise TypeError("ParametersDict.update should be called with an iterable of "
-                            "key/value pairs, but got " + type(parameters).__name__)
-        if isinstance(parameters, (Mapping, ParameterDict)):
-            for key, value in parameters.items():
-                self[key] = value
-            return
-        for j, pair in enumerate(parameters):
-            if not isinstance(pair, Iterable):
-                raise TypeError(f"ParameterDict update sequence element #{j} should be "
-                                f"Iterable; is {type(pair).__name__}")
-            if len(pair) != 2:
-                raise ValueError(f"ParameterDict update sequence element #{j} has length "
-                                 f"{len(pair)}; 2 is required")
-            self[pair[0]] = pair[1]
+        # "ParametersDict" is PyTorch's spelling in this message.
+        _update_from(self, parameters, ParameterDict, "ParametersDict.update")
 
     def __or__(self, other: ParameterDict) -> ParameterDict:
         out = self.copy()

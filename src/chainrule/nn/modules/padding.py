@@ -51,6 +51,16 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
+class _ZeroPadMixin:
+    """Makes a ``ConstantPad{1,2,3}d`` subclass pad with zeros (no ``value`` argument)."""
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
 class ConstantPad1d(_ConstantPadNd):
     """Pads the last dimension with ``value``; ``padding`` is an int or ``(left, right)``.
 
@@ -77,17 +87,11 @@ class ConstantPad3d(_ConstantPadNd):
     dims = 3
 
 
-class ZeroPad1d(ConstantPad1d):
+class ZeroPad1d(_ZeroPadMixin, ConstantPad1d):
     """Pads the last dimension with zeros."""
 
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+class ZeroPad2d(_ZeroPadMixin, ConstantPad2d):
     """Pads the last two dimensions with zeros: ``(left, right, top, bottom)``.
 
     Example:
@@ -98,21 +102,9 @@ class ZeroPad2d(ConstantPad2d):
                   [0., 0.]]]])
     """
 
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-
-class ZeroPad3d(ConstantPad3d):
+class ZeroPad3d(_ZeroPadMixin, ConstantPad3d):
     """Pads the last three dimensions with zeros."""
-
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
 
 
 class ReflectionPad1d(_PadNd):
