@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-import weakref
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -108,10 +108,15 @@ class _ArgnumRules:
 def _record(prim, inputs, params, needs, out):
     t = _new_tensor(out)
     t._rg = True
-    versions = tuple([x._version for x in inputs]) if prim.saves_inputs else None
-    edges = tuple([x.grad_fn or x for x in inputs])
+    if len(inputs) == 1:  # most ops: tuples built directly, no comprehension
+        x = inputs[0]
+        edges = (x.grad_fn or x,)
+        versions = (x._version,) if prim.saves_inputs else None
+    else:
+        edges = tuple([x.grad_fn or x for x in inputs])
+        versions = tuple([x._version for x in inputs]) if prim.saves_inputs else None
     t.grad_fn = Node(prim, inputs, edges, params, needs, out,
-                     weakref.ref(t) if prim.saves_out else None, versions)
+                     _weakref(t) if prim.saves_out else None, versions)
     return t
 
 
