@@ -184,7 +184,7 @@ def _cmd_info() -> int:
               ("graphviz", "graphviz", "graph drawings"),
               ("scikit-learn", "sklearn", "the digits dataset"),
               ("safetensors", "safetensors", "checkpoints"),
-              ("mpi4py", "mpi4py", "distributed training"),
+              ("mpi4py", "mpi4py", "distributed training (planned)"),
               ("torch", "torch", "side-by-side checks and benchmarks")]
     for label, module, use in extras:
         version = _version_of(module)
