@@ -201,6 +201,22 @@ def test_embedding_backward_with_frequency_scaling_is_differentiable():
     assert gradcheck(weight_grad, (g,))
 
 
+@pytest.mark.parametrize("n, num, dim", [(1600, 1000, 64), (50, 7, 3), (9000, 300, 40)])
+def test_embedding_row_sums_both_ways(n, num, dim):
+    # small gradients take the sorted / reduceat way, large ones the bincount way
+    from chainrule.nn.functional.sparse import _SORTED_MAX, _sum_rows
+
+    rng = np.random.default_rng(n)
+    idx = rng.integers(0, num, (n,))
+    g = rng.standard_normal((n, dim)).astype(np.float32)
+    want = np.zeros((num, dim))
+    np.add.at(want, idx, g.astype(np.float64))
+    got = _sum_rows(g, idx.reshape(2, -1) if n % 2 == 0 else idx, num)
+    assert got.dtype == np.float32
+    assert (n * dim <= _SORTED_MAX) == (n != 9000)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
 def test_embedding_errors():
     w = cr.randn(3, 2)
     with pytest.raises(IndexError, match="index out of range"):

@@ -190,6 +190,50 @@ def test_retain_graph_second_backward_recomputes():
     _close(x.grad, 2 * first, tol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_reused_work_arrays_do_not_leak_between_calls(mode):
+    # Sizes large enough for the layers' pooled work arrays (see rnn._Scratch): two graphs
+    # alive at once, backwards in either order, a retained graph, a no-grad call in between,
+    # and batch_first input (a transposed view); every gradient must match torch's.
+    from chainrule.nn.functional import rnn as rnn_mod
+
+    Tn, Bn, In, Hn = 24, 16, 20, 40
+    cm = (nn.LSTM if mode == "LSTM" else nn.GRU)(In, Hn, batch_first=True, dtype=cr.float64)
+    tm = getattr(torch.nn, mode)(In, Hn, batch_first=True, dtype=torch.float64)
+    _copy_from_torch(cm, tm)
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((Bn, Tn, In)) for _ in range(3)]
+    assert Tn * Bn * 3 * Hn * 8 >= rnn_mod._Scratch.MIN_BYTES
+
+    def run(lib, m, x):
+        xt = lib.tensor(x, requires_grad=True)
+        out = m(xt)[0]
+        loss = (out * out).sum() + out[:, -1].sum()
+        return xt, loss
+
+    for order in ([0, 1], [1, 0]):
+        got, want = {}, {}
+        c = [run(cr, cm, xs[k]) for k in range(2)]
+        with cr.no_grad():
+            cm(cr.tensor(xs[2]))
+        for k in order:
+            cm.zero_grad()
+            c[k][1].backward(retain_graph=k == 0)
+            if k == 0:
+                cm.zero_grad()
+                c[k][0].grad = None
+                c[k][1].backward()
+            got[k] = [c[k][0].grad] + [p.grad for p in cm.parameters()]
+        for k in range(2):
+            tm.zero_grad()
+            xt, loss = run(torch, tm, xs[k])
+            loss.backward()
+            want[k] = [xt.grad] + [p.grad for p in tm.parameters()]
+        for k in range(2):
+            for a, b in zip(got[k], want[k]):
+                _close(a, b, 1e-9)
+
+
 def test_frozen_weights_and_no_grad():
     cm = nn.GRU(I, H, dtype=cr.float64)
     cm.weight_hh_l0.requires_grad_(False)

@@ -32,20 +32,34 @@ def _row_scale(idx, num, padding_idx, scale_grad_by_freq, dtype):
 def _sum_rows(g, idx, num):
     """``out[r] = sum of g[p] over positions p with idx[p] == r``.
 
-    The rows that occur are numbered 0..U-1 (``np.unique``), then one ``np.bincount`` over
-    ``row * dim + column`` sums every (row, column) bin at once, in float64. This beats both
-    ``np.add.at`` and a sorted ``np.add.reduceat`` by 2-5x on embedding-sized inputs.
+    Two ways, picked by size. Small gradients (up to ``_SORTED_MAX`` elements, e.g. a
+    32 x 50 batch of 64-wide embeddings): sort the positions by row (``np.argsort``), gather
+    ``g`` in that order and sum each run of equal rows with one ``np.add.reduceat``; it
+    allocates little (float32 throughout), which is what matters at this size: measured ~3x
+    faster than the bincount way there, mostly fresh-page faults saved. Larger ones: the rows
+    that occur are numbered 0..U-1 (``np.unique``), then one ``np.bincount`` over
+    ``row * dim + column`` sums every (row, column) bin at once, in float64; this beats
+    ``np.add.at`` by 2-5x and the sorted way by up to 2.5x on big inputs.
     """
     dim = g.shape[-1]
     flat = idx.reshape(-1)
     out = np.zeros((num, dim), dtype=g.dtype)
     if flat.size == 0 or dim == 0:
         return out
+    if flat.size * dim <= _SORTED_MAX and g.dtype.itemsize >= 4:  # (half: sum via float64)
+        order = np.argsort(flat, kind="stable")
+        rows = flat[order]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[starts]] = np.add.reduceat(g.reshape(-1, dim)[order], starts, axis=0)
+        return out
     rows, inverse = np.unique(flat, return_inverse=True)
     bins = (inverse.reshape(-1, 1) * dim + np.arange(dim)).reshape(-1)
     sums = np.bincount(bins, weights=g.reshape(-1), minlength=rows.size * dim)
     out[rows] = sums.reshape(rows.size, dim)
     return out
+
+
+_SORTED_MAX = 1 << 18
 
 
 # fmt: off
