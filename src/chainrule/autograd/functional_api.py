@@ -131,3 +131,24 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             result.append(Tensor._wrap(np.asarray(g)))
     del single
     return tuple(result)
+
+
+def zero_grads(tensors, set_to_none: bool = True) -> None:
+    """Reset the ``.grad`` of each tensor: drop it (``set_to_none``) or fill it with zeros in
+    place, detached from any graph. Used by ``Module.zero_grad`` and ``Optimizer.zero_grad``."""
+    for p in tensors:
+        g = p.grad
+        if g is None:
+            continue
+        if set_to_none:
+            p.grad = None
+            continue
+        if g.grad_fn is not None:
+            g.detach_()
+        else:
+            g.requires_grad_(False)
+        if g._data.flags.writeable:
+            g._data.fill(0)
+        else:  # a read-only (e.g. broadcast) view: give the tensor fresh zeros
+            g._data = np.zeros(g._data.shape, g._data.dtype)
+        g._version += 1

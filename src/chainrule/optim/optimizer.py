@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd.functional_api import zero_grads
 from chainrule.autograd.grad_mode import enable_grad
 from chainrule.tensor import Tensor
 
@@ -201,23 +202,7 @@ class Optimizer:
             set_to_none: drop the gradients (``p.grad = None``, the default, which saves
                 memory and lets ``step`` skip the parameter) instead of filling them with 0.
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                    continue
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                if g._data.flags.writeable:
-                    g._data.fill(0)
-                else:  # a read-only (e.g. broadcast) view: give the tensor fresh zeros
-                    g._data = np.zeros(g._data.shape, g._data.dtype)
-                g._version += 1
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     # ------------------------------------------------------------------ state_dict
     def state_dict(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from chainrule import _dtype
+from chainrule.autograd.functional_api import zero_grads
 from chainrule.autograd.grad_mode import STATE
 from chainrule.nn.modules._hooks import RemovableHandle, _BackwardHookState
 from chainrule.nn.parameter import Buffer, Parameter
@@ -736,22 +737,7 @@ class Module:
         Args:
             set_to_none: drop them (``p.grad = None``) instead of filling them with zeros.
         """
-        for p in self.parameters():
-            g = p.grad
-            if g is None:
-                continue
-            if set_to_none:
-                p.grad = None
-                continue
-            if g.grad_fn is not None:
-                g.detach_()
-            else:
-                g.requires_grad_(False)
-            if g._data.flags.writeable:
-                g._data.fill(0)
-            else:
-                g._data = np.zeros(g._data.shape, g._data.dtype)
-            g._version += 1
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children before parents) and on ``self``.
