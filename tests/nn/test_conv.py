@@ -294,3 +294,31 @@ def test_layer_argument_errors():
         nn.Conv2d(3, 4, 3, padding="same", stride=2)
     with pytest.raises(ValueError, match="zeros"):
         nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
+
+
+def test_cached_columns_never_leak_between_calls():
+    # The forward's im2col columns are reused by the weight gradient: the result must be the
+    # same whether or not the cache hits (shared input, repeated forwards, no_grad calls).
+    import chainrule.nn.functional.conv as conv_mod
+
+    rng = np.random.default_rng(3)
+    x = cr.tensor(rng.standard_normal((2, 8, 9, 9)), dtype=cr.float64, requires_grad=True)
+    w1 = cr.tensor(rng.standard_normal((4, 8, 3, 3)), dtype=cr.float64, requires_grad=True)
+    w2 = cr.tensor(rng.standard_normal((4, 8, 3, 3)), dtype=cr.float64, requires_grad=True)
+
+    def grads(fill_cache):
+        for t in (x, w1, w2):
+            t.grad = None
+        if not fill_cache:
+            conv_mod._COLS.clear()
+        y = cr.nn.functional.conv2d(x, w1) * cr.nn.functional.conv2d(x, w2)
+        with cr.no_grad():
+            cr.nn.functional.conv2d(x * 2, w1)  # must not disturb the entries above
+        if not fill_cache:
+            conv_mod._COLS.clear()
+        y.sum().backward()
+        return [t.grad.numpy().copy() for t in (x, w1, w2)]
+
+    for a, b in zip(grads(True), grads(False)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert len(conv_mod._COLS) <= conv_mod._COLS_MAX

@@ -21,9 +21,12 @@ Internally everything is 2-d: a 1-d input ``(N, C, L)`` is viewed as ``(N, C, 1,
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from chainrule.autograd.grad_mode import STATE
 from chainrule.autograd.primitive import primitive
 from chainrule.ops import rules as R
 from chainrule.tensor import Tensor
@@ -107,6 +110,30 @@ def _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups, per_sample=Fa
     return cols.reshape(groups, -1, x4.shape[0] * oh * ow)
 
 
+# Columns built by a forward pass while gradients are recorded, kept for the weight gradient
+# of the same call, which would otherwise rebuild the identical im2col copy (~1.3 ms of a
+# small CNN's step). Keyed by the input array itself, which the entry holds (so its id cannot
+# be reused by another array); the weight gradient takes its entry out; at most a few entries
+# (forward passes that are never backpropagated only push old entries out).
+_COLS: OrderedDict = OrderedDict()
+_COLS_MAX = 4
+
+
+def _remember_cols(x, key, cols):
+    if STATE.enabled:
+        _COLS[id(x)] = (x, key, cols)
+        _COLS.move_to_end(id(x))
+        while len(_COLS) > _COLS_MAX:
+            _COLS.popitem(last=False)
+
+
+def _recall_cols(x, key):
+    entry = _COLS.pop(id(x), None)
+    if entry is not None and entry[0] is x and entry[1] == key:
+        return entry[2]
+    return None
+
+
 def _channels_first(g4, groups):
     """``(N, O, oh, ow)`` as contiguous ``(groups, O/groups, N * oh * ow)``."""
     n, o = g4.shape[:2]
@@ -130,9 +157,11 @@ def _conv_np(x, w, b=None, *, stride, padding, dilation, groups, osize=None):
     else:  # a rule asks for the first ``osize`` positions only (see conv_transpose's rule)
         oh, ow = (1, osize[0]) if x.ndim == 3 else osize
     wg = w4.reshape(groups, o // groups, -1)
+    key = (kh, kw, oh, ow, stride, padding, dilation, groups)
     if wg.shape[2] < _SMALL_K:
         # (groups, O/g, K) @ (N, groups, K, L) -> (N, groups, O/g, L): already (N, O, L).
         cols = _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups, per_sample=True)
+        _remember_cols(x, key, cols)
         out = np.matmul(wg, cols).reshape(n, o, oh * ow)
         if b is not None:
             out += b[:, None]
@@ -140,6 +169,7 @@ def _conv_np(x, w, b=None, *, stride, padding, dilation, groups, osize=None):
         # One GEMM per group: (O/g, K) @ (K, N*L) -> (O/g, N*L), K = C/g*kh*kw, L = oh*ow;
         # then to (N, O, L) order, adding the bias on the way.
         cols = _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups)
+        _remember_cols(x, key, cols)
         prod = np.matmul(wg, cols).reshape(o, n, oh * ow)
         out = np.empty((n, o, oh * ow), prod.dtype)
         if b is None:
@@ -177,13 +207,17 @@ def _conv_weight_grad_np(x, g, *, ksize, stride, padding, dilation, groups):
     _, o, oh, ow = g4.shape
     kh, kw = (1, ksize[0]) if x.ndim == 3 else ksize
     n = x4.shape[0]
+    cols = _recall_cols(x, (kh, kw, oh, ow, stride, padding, dilation, groups))
     # dW[o, k] = sum over (n, l) of G[o, (n, l)] * cols[k, (n, l)].
     if c // groups * kh * kw < _SMALL_K:  # per sample, then summed over the batch
-        cols = _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups, per_sample=True)
+        if cols is None:
+            cols = _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups,
+                           per_sample=True)
         gs = g4.reshape(n, groups, o // groups, oh * ow)
         gw = np.matmul(gs, cols.swapaxes(-1, -2)).sum(0)
     else:  # one GEMM per group
-        cols = _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups)
+        if cols is None:
+            cols = _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups)
         gw = np.matmul(_channels_first(g4, groups), cols.swapaxes(1, 2))
     return gw.reshape((o, c // groups, kw) if x.ndim == 3 else (o, c // groups, kh, kw))
 
