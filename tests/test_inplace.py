@@ -279,10 +279,6 @@ def test_hooks_before_and_after_an_inplace_op_match_torch():
 
 
 @needs_torch
-@pytest.mark.xfail(strict=True, reason="retain_grad() then an in-place op: chainrule's .grad is "
-                   "the gradient of the old value (its hook stays on the old grad_fn); torch "
-                   "moves retain_grad to the new version, so .grad is the gradient of the "
-                   "latest value")
 def test_retain_grad_follows_inplace_ops_like_torch():
     grads = []
     for L in (cr, torch):

@@ -299,6 +299,7 @@ class Tensor:
                 g = Tensor._wrap(g._data.copy()) if not STATE.enabled else g
                 t.grad = g if t.grad is None else t.grad + g
 
+        keep.retains = ref  # lets an in-place op move this hook to the tensor's new grad_fn
         self.grad_fn.register_hook(keep)
 
     @property

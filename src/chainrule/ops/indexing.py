@@ -224,8 +224,15 @@ def inplace(self, compute, name="inplace op"):
                                f"broadcast shape {list(nd.shape)}") from None
     np.copyto(data, nd, casting="unsafe")
     if new._rg and STATE.enabled:
+        old_fn = self.grad_fn
         self.grad_fn = new.grad_fn
         self._rg = True
+        if self._retains_grad:  # .grad follows the tensor's latest value, as in PyTorch
+            if old_fn is not None and old_fn.hooks:
+                old_fn.hooks[:] = [h for h in old_fn.hooks
+                                   if getattr(h, "retains", lambda: None)() is not self]
+            self._retains_grad = False
+            self.retain_grad()
     self._version += 1
     return self
 
