@@ -356,16 +356,22 @@ def _check_geometry(stride, dilation):
         raise RuntimeError("dilation should be greater than zero")
 
 
-def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
+def _common_checks(input, weight, bias, groups, nd, op):
+    """The checks conv and transposed conv share; returns the batched input, whether it was
+    unbatched, and the weight's shape."""
     x, unbatched = _batched(input, nd, op)
     if weight.ndim != nd + 2:
         raise RuntimeError(
             f"{op}: expected weight to be {nd + 2}-dimensional, got weight of size "
             f"{list(weight.shape)}")
     _check_dtypes(x, weight, bias)
-    ws = weight._data.shape
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    return x, unbatched, weight._data.shape
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
+    x, unbatched, ws = _common_checks(input, weight, bias, groups, nd, op)
     if ws[0] % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "
@@ -399,15 +405,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
 
 def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation,
                       nd, op):
-    x, unbatched = _batched(input, nd, op)
-    if weight.ndim != nd + 2:
-        raise RuntimeError(
-            f"{op}: expected weight to be {nd + 2}-dimensional, got weight of size "
-            f"{list(weight.shape)}")
-    _check_dtypes(x, weight, bias)
-    ws = weight._data.shape
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
+    x, unbatched, ws = _common_checks(input, weight, bias, groups, nd, op)
     if x._data.shape[1] != ws[0] or ws[0] % groups:
         raise RuntimeError(
             f"Given transposed=1, weight of size {list(ws)}, expected input{list(x.shape)} to "
