@@ -19,14 +19,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks._timing import measure_interleaved
-from benchmarks.bench_core import _limit_threads, environment, format_table, load_libraries
+from benchmarks._timing import measure_interleaved, run_benchmark, time_workloads
 
 BATCH, STEPS, VOCAB, EMBED, HIDDEN = 32, 50, 1000, 64, 128
 LR = 0.1
@@ -131,48 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, metavar="N",
                         help="run PyTorch and NumPy's BLAS on N threads each")
     args = parser.parse_args(argv)
-
-    libs, notes = load_libraries()
-    for note in notes:
-        print(f"note: {note}")
-    if not libs:
-        print("error: neither chainrule nor torch can be imported", file=sys.stderr)
-        return 1
-    if args.threads is not None:
-        error = _limit_threads(libs, args.threads)
-        if error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-    import chainrule.nn  # noqa: F401  (``lib.nn`` below, whatever chainrule/__init__ imports)
-
-    env = environment(libs)
-    print("environment: " + ", ".join(f"{k}={v}" for k, v in env.items()))
     note = blas_note()
     if note:
         print(f"note: {note}")
-    problems = check_agreement(libs)
-    if len(libs) == 2:
-        print("agreement check: " + ("chainrule and pytorch agree" if not problems else "FAILED"))
-        for p in problems:
-            print(f"  {p}")
-
     opts = ({"repeat": 3, "warmup": 1, "min_batch_s": 0.1} if args.quick
             else {"repeat": 7, "warmup": 3, "min_batch_s": 0.3})
-    print(f"timing {LABEL} ...", flush=True)
-    timings = measure_interleaved({name: _setup(lib) for name, lib in libs.items()}, **opts)
-    results = {name: {LABEL: {"median": t.median * 1e3, "min": t.min * 1e3, "repeat": t.repeat,
-                              "number": t.number, "target_ratio": TARGET}}
-               for name, t in timings.items()}
-    print()
-    print("median times; ratio = chainrule / pytorch (lower is better for chainrule)")
-    print(format_table(results))
-    if args.json:
-        payload = {"environment": env, "settings": {"quick": args.quick, **opts},
-                   "agreement_problems": problems, "notes": notes, "results": results}
-        Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"\nwrote {args.json}")
-    return 1 if problems or "chainrule" not in libs else 0
-
+    rows = [(LABEL, 1e3, TARGET, _setup)]
+    return run_benchmark(
+        args, opts, check_agreement,
+        lambda libs: time_workloads(libs, rows, lambda fns: measure_interleaved(fns, **opts)))
 
 if __name__ == "__main__":
     sys.exit(main())
