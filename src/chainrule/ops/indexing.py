@@ -202,16 +202,19 @@ def inplace(self, compute, name="inplace op"):
     if not data.flags.writeable:
         raise RuntimeError(f"{name}: unsupported operation: the tensor is a broadcast "
                            f"(expanded) view whose elements share memory; clone() it first")
+    src = _wrap(data)
     if STATE.enabled:
         if self.grad_fn is None and self._rg:
             raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
-        src = _wrap(data.copy())
         src._rg = self._rg
         src.grad_fn = self.grad_fn
-        new = compute(src)
-    else:
-        new = compute(_wrap(data))
+    new = compute(src)
+    if new._rg and STATE.enabled and new._data is not data:
+        # The op was recorded and its node may read src's values in backward: give src its
+        # own copy of the old values before they are overwritten (only then: unrecorded
+        # in-place ops cost no copy).
+        src._data = data.copy()
     nd = new._data
     if nd.dtype != data.dtype and not np.can_cast(nd.dtype, data.dtype, "same_kind"):
         raise RuntimeError(f"result type {_type_name(nd.dtype)} can't be cast to the desired "
