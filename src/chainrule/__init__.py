@@ -110,3 +110,7 @@ FloatTensor = DoubleTensor = LongTensor = Tensor
 
 from chainrule import nn, optim, utils
 from chainrule.serialization import load, save
+
+# Training steps free and reallocate the same large arrays; keep them in the process
+# instead of faulting them in afresh every step (see chainrule.utils.memory).
+utils.memory.keep_freed_memory()
