@@ -3,9 +3,9 @@
 Why fused: unrolled into elementary ops, an LSTM over ``T`` steps records some 20 ``T`` graph
 nodes and pays Python and graph overhead on each. Here a layer-direction is one primitive:
 
-* forward: the input projection of *all* time steps is one GEMM
-  (``x.reshape(T*B, I) @ W_ih^T + b``); only the recurrence itself loops over time, doing one
-  hidden GEMM and a few vectorized NumPy ops per step;
+* forward: the input projection of *all* time steps is one NumPy call (one GEMM, or for the
+  feature-major LSTM and GRU one batched ``W_ih @ x_t^T``); only the recurrence itself loops
+  over time, doing one hidden GEMM and a few vectorized NumPy ops per step;
 * backward (backpropagation through time, derived below for each cell) loops over time in
   reverse doing one GEMM and a few ops per step; the gradients of ``W_ih``, ``W_hh``, the
   biases and the input are then one GEMM (or one sum) each over all steps at once.
