@@ -86,6 +86,53 @@ def test_max_pool_nan_propagates_and_takes_the_gradient():
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
 
 
+
+# Windows that tile the input (stride == kernel, no padding/dilation) take a faster path while
+# gradients are recorded: the forward keeps each window's argmax, the backward scatters to it.
+TILING = [
+    ((2, 3, 8, 8), 2, 2),
+    ((2, 3, 9, 7), 2, 2),  # the last row and column belong to no window
+    ((3, 9, 9), 3, 2),  # unbatched, 3x3 windows
+    ((2, 4, 12), 4, 1),  # 1-d
+    ((1, 2, 6, 6), (2, 3), 2),
+]
+
+
+@pytest.mark.parametrize("shape,k,nd", TILING)
+def test_tiling_windows_keep_the_argmax_and_match_torch(shape, k, nd):
+    from chainrule.nn.functional import pooling
+
+    pool, tpool = (F.max_pool2d, TF.max_pool2d) if nd == 2 else (F.max_pool1d, TF.max_pool1d)
+    a = np.maximum(np.round(RNG.standard_normal(shape)), 0)  # many tied maxima (zeros)
+    for cdt, tdt, _ in DTYPES:
+        x = cr.tensor(a, dtype=cdt, requires_grad=True)
+        tx = torch.tensor(a, dtype=tdt, requires_grad=True)
+        y, ty = pool(x, k), tpool(tx, k)
+        assert pooling._recall_argmax(y._data) is not None  # the fast path ran
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+        g = RNG.standard_normal(tuple(ty.shape))
+        y.backward(cr.tensor(g, dtype=cdt), retain_graph=True)
+        ty.backward(torch.tensor(g, dtype=tdt))
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+        first = x.grad.numpy().copy()
+        y.backward(cr.tensor(g, dtype=cdt))  # a second backward through the retained graph
+        np.testing.assert_array_equal(x.grad.numpy(), 2 * first)
+
+
+def test_tiling_argmax_goes_with_its_output_and_not_without_grad():
+    from chainrule.nn.functional import pooling
+
+    before = len(pooling._ARGMAX)
+    x = cr.randn(2, 3, 8, 8, requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    assert len(pooling._ARGMAX) == before + 1
+    del y
+    assert len(pooling._ARGMAX) == before
+    with cr.no_grad():
+        F.max_pool2d(x, 2)
+    assert len(pooling._ARGMAX) == before
+
+
 AVG2D = [
     ((2, 3, 8, 8), {"kernel_size": 2}),
     ((2, 3, 9, 7), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),

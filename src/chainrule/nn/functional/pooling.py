@@ -19,10 +19,13 @@ averaging matrices (one per spatial axis), adaptive max pooling a ``gather`` at 
 
 from __future__ import annotations
 
+import weakref
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
+from chainrule.autograd.grad_mode import STATE
 from chainrule.autograd.primitive import primitive
 from chainrule.nn.functional.conv import _apply
 from chainrule.ops import rules as R
@@ -185,16 +188,100 @@ def _pool_gather_np(x, *, idx, geom):
     return _from2d(out, geom)
 
 
+# --------------------------------------------------------------------------- tiling windows
+# The common case, windows that tile the input (stride == kernel_size, no padding, no
+# dilation: ``MaxPool2d(2)``), gets a faster path while gradients are recorded. The forward
+# copies the input once so that each kernel offset's elements form a contiguous plane (the
+# comparisons then run on contiguous memory, ~8x faster than on the strided views), keeps a
+# running maximum and, next to it, the offset of each window's first maximum (one byte per
+# output). The backward is then a single scatter of the gradient to those positions instead
+# of recomputing the maxima's positions from the input: measured 2.2 vs 3.6 ms for forward
+# and backward together on a (64, 32, 26, 26) input.
+#
+# The offsets live in ``_ARGMAX`` next to a weak reference to the output array they belong
+# to, so they go away with it; the rule looks them up by the output it is handed.
+_ARGMAX: dict = {}
+
+
+def _tiling(geom):
+    return (geom.s == geom.k and geom.d == (1, 1) and not geom.needs_pad()
+            and geom.k[0] * geom.k[1] < 256)
+
+
+def _max_pool_tiling(x, geom):
+    """Max over tiling windows; returns ``(out, arg)``, ``arg`` the kernel offset (uint8,
+    row-major in the window) of each window's first maximum."""
+    (kh, kw), (oh, ow) = geom.k, geom.osize
+    x2 = _as2d(x, geom)
+    lead = x2.shape[:-2]
+    n = len(lead)
+    windows = x2[..., :oh * kh, :ow * kw].reshape(lead + (oh, kh, ow, kw))
+    order = (n + 1, n + 3, *range(n), n, n + 2)  # (kh, kw, *lead, oh, ow)
+    planes = np.ascontiguousarray(windows.transpose(order)).reshape((kh * kw,) + lead + (oh, ow))
+    out = planes[0].copy()
+    arg = np.zeros(out.shape, np.uint8)
+    greater = np.empty(out.shape, bool)
+    step = np.empty(out.shape, np.uint8)
+    for kk in range(1, kh * kw):
+        np.greater(planes[kk], out, out=greater)  # strictly: a tie keeps the first maximum
+        np.maximum(out, planes[kk], out=out)  # propagates NaN, as PyTorch
+        np.subtract(kk, arg, out=step)  # arg = kk where greater (branch-free)
+        np.multiply(step, greater, out=step)
+        arg += step
+    return _from2d(out, geom), _from2d(arg, geom)
+
+
+def _remember_argmax(out, arg):
+    key = id(out)
+    _ARGMAX[key] = (weakref.ref(out, lambda _, key=key: _ARGMAX.pop(key, None)), arg)
+
+
+def _recall_argmax(out):
+    entry = _ARGMAX.get(id(out))
+    return entry[1] if entry is not None and entry[0]() is out else None
+
+
+@lru_cache(maxsize=16)
+def _window_starts(lead, h, w, oh, ow, kh, kw):
+    """Flat index of each window's first element in a ``lead + (h, w)`` array (read-only)."""
+    n = int(np.prod(lead))
+    starts = (np.arange(n)[:, None, None] * (h * w) + (np.arange(oh) * (kh * w))[:, None]
+              + np.arange(ow) * kw).reshape(lead + (oh, ow))
+    starts.flags.writeable = False
+    return starts
+
+
+def _tiling_scatter(g, arg, geom):
+    """The max-pool gradient over tiling windows: ``g`` written at each window's argmax."""
+    (kh, kw), (oh, ow), (h, w) = geom.k, geom.osize, geom.xsize
+    g2, arg2 = _as2d(g, geom), _as2d(arg, geom)
+    lead = g2.shape[:-2]
+    within = np.array([(kk // kw) * w + kk % kw for kk in range(kh * kw)], np.int64)
+    flat = np.take(within, arg2)
+    flat += _window_starts(lead, h, w, oh, ow, kh, kw)
+    gx = np.zeros(lead + (h, w), g.dtype)
+    gx.reshape(-1)[flat.reshape(-1)] = g2.reshape(-1)  # distinct positions: one per window
+    return _from2d(gx, geom)
+
+
 def _max_pool_rule(g, out, x, *, geom):
     if isinstance(g, Tensor):  # create_graph: a recorded scatter (differentiable again)
         idx = _max_pool_offsets(R.data(x), R.data(out), geom)
         return _pool_scatter(g, idx=idx, geom=geom)
+    arg = _recall_argmax(out)
+    if arg is not None:
+        return _tiling_scatter(g, arg, geom)
     return _max_pool_backward_np(g, out, x, geom)
 
 
 # fmt: off
 @primitive(name="max_pool")
 def _max_pool_prim(x, *, geom):
+    if STATE.enabled and x.dtype.kind == "f" and _tiling(geom):
+        out, arg = _max_pool_tiling(x, geom)
+        if not np.isnan(out).any():  # (with NaN, the backward finds PyTorch's NaN position)
+            _remember_argmax(out, arg)
+        return out
     return _max_pool_np(x, geom=geom)
 
 
