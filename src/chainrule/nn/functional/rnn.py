@@ -17,8 +17,9 @@ Each primitive returns one packed array: the hidden states of every step, time-m
 final cell state for the LSTM; the public functions slice ``output``, ``h_n``, ``c_n`` from it.
 
 Second derivatives: the backward passes are hand-written NumPy (``numpy_rule``), so under
-``create_graph=True`` the first derivative is correct but is a constant: there is no second
-derivative (Hessian, double backward) through the fused recurrent layers or cells.
+``create_graph=True`` the first derivative is correct but is a constant of the graph:
+differentiating it again (Hessian, double backward) through a fused recurrent layer or cell
+raises an error that says so, rather than silently giving zeros.
 """
 
 from __future__ import annotations
