@@ -3,9 +3,9 @@
 Why fused: unrolled into elementary ops, an LSTM over ``T`` steps records some 20 ``T`` graph
 nodes and pays Python and graph overhead on each. Here a layer-direction is one primitive:
 
-* forward: the input projection of *all* time steps is one NumPy call (one GEMM, or for the
-  feature-major LSTM and GRU one batched ``W_ih @ x_t^T``); only the recurrence itself loops
-  over time, doing one hidden GEMM and a few vectorized NumPy ops per step;
+* forward: the input projection of *all* time steps is one GEMM (``x.reshape(T*B, I)`` times
+  ``W_ih^T``, or its transpose in the feature-major LSTM and GRU); only the recurrence itself
+  loops over time, doing one hidden GEMM and a few vectorized NumPy ops per step;
 * backward (backpropagation through time, derived below for each cell) loops over time in
   reverse doing one GEMM and a few ops per step; the gradients of ``W_ih``, ``W_hh``, the
   biases and the input are then one GEMM (or one sum) each over all steps at once.
@@ -261,18 +261,20 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     w_i, w_h, bias = w_ih[rows], w_hh[rows], (b_ih + b_hh)[rows]
     for w in (w_i, w_h, bias):
         w[:S] *= 0.5
-    acts = _scratch.take((T, 4 * H, B), dt)  # input projections, then the gate activations
-    np.matmul(w_i, (x if xc is None else xc).transpose(0, 2, 1), out=acts)
-    acts += bias[:, None]
+    # All steps' input projections in one GEMM, (4H, I) @ (I, T*B): step t's are the (4H, B)
+    # block xp[:, t] (strided; read once per step).
+    xp = _scratch.take((4 * H, T, B), dt)
+    np.matmul(w_i, (x if xc is None else xc).reshape(T * B, -1).T, out=xp.reshape(4 * H, -1))
+    xp += bias[:, None, None]
+    acts = _scratch.take((T, 4 * H, B), dt)  # the gate activations, step by step
     cs = _scratch.take((T, H, B), dt)
     tcs = _scratch.take((T, H, B), dt)
     hs = _scratch.take((T, H, B), dt)
-    hw = np.empty((4 * H, B), dt)
     ig = np.empty((H, B), dt)
     h, c = h0.T, c0.T
     for t in _time_steps(T, reverse):
-        a = acts[t]
-        a += np.matmul(w_h, h, out=hw)
+        a = np.matmul(w_h, h, out=acts[t])
+        a += xp[:, t]
         np.tanh(a, out=a)
         s = a[:S]
         s *= 0.5
@@ -285,6 +287,7 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     out = np.empty((T + 1, B, H), dt)  # h_0 .. h_{T-1}, then c_T
     np.copyto(out[:T], hs.transpose(0, 2, 1))
     np.copyto(out[T], c.T)
+    _scratch.give(xp)
     if tape is not None:
         tape.acts = (acts, cs, tcs, hs, xc)  # xc also serves the backward's dW_ih GEMM
     else:
@@ -413,25 +416,26 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     for w in (w_i, w_h, bias):
         w[:S] *= 0.5
     b_hn = b_hh[S:, None]
-    acts = _scratch.take((T, 3 * H, B), dt)  # input projections, then the gates r, z, n
-    np.matmul(w_i, (x if xc is None else xc).transpose(0, 2, 1), out=acts)
-    acts += bias[:, None]
+    # All steps' input projections in one GEMM, (3H, I) @ (I, T*B): step t's are the (3H, B)
+    # block xp[:, t] (strided; read once per step).
+    xp = _scratch.take((3 * H, T, B), dt)
+    np.matmul(w_i, (x if xc is None else xc).reshape(T * B, -1).T, out=xp.reshape(3 * H, -1))
+    xp += bias[:, None, None]
+    acts = _scratch.take((T, 3 * H, B), dt)  # the gates r, z, n, step by step
     hns = _scratch.take((T, H, B), dt)  # W_hn h_{t-1} + b_hn, kept for the backward
     hs = _scratch.take((T, H, B), dt)
     hw = np.empty((3 * H, B), dt)
-    rh = np.empty((H, B), dt)
     h = h0.T
     for t in _time_steps(T, reverse):
         a = acts[t]
         np.matmul(w_h, h, out=hw)
-        s = a[:S]
-        s += hw[:S]
+        s = np.add(hw[:S], xp[:S, t], out=a[:S])
         np.tanh(s, out=s)
         s *= 0.5
         s += 0.5
         hn = np.add(hw[S:], b_hn, out=hns[t])
-        n = a[S:]
-        n += np.multiply(a[:H], hn, out=rh)
+        n = np.multiply(a[:H], hn, out=a[S:])
+        n += xp[S:, t]
         np.tanh(n, out=n)
         h_new = np.subtract(h, n, out=hs[t])
         h_new *= a[H:S]
@@ -439,6 +443,7 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
         h = h_new
     out = np.empty((T, B, H), dt)
     np.copyto(out, hs.transpose(0, 2, 1))
+    _scratch.give(xp)
     if tape is not None:
         tape.acts = (acts, hns, hs, xc)  # xc also serves the backward's dW_ih GEMM
     else:
