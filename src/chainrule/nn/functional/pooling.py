@@ -152,6 +152,9 @@ def _first_max_masks(x, out, geom):
 
 def _max_pool_offsets(x, out, geom):
     """The kernel offset of each window's first maximum (an integer array shaped like out)."""
+    kept = _recall_argmax(out)  # the forward's, over tiling windows
+    if kept is not None:
+        return _as2d(kept, geom)
     idx = np.zeros(_as2d(out, geom).shape, np.int16 if geom.k[0] * geom.k[1] < 2**15 else np.int64)
     for kk, hit in _first_max_masks(x, out, geom):
         if kk:
