@@ -123,28 +123,24 @@ def _prev_index(t, T, reverse):
     return t - 1 if t > 0 else None
 
 
-def _input_projection(x, w_ih_t, bias, out=None):
+def _input_projection(x, w_ih_t, bias):
     """All time steps' input projections in one GEMM: (T, B, I) -> (T, B, G).
 
     ``w_ih_t`` is ``W_ih^T`` (I, G); a C-contiguous one makes this GEMM ~20% faster than the
-    transposed view of ``W_ih`` (OpenBLAS packs it more cheaply). ``out``: an optional
-    C-contiguous (T, B, G) array to write into.
+    transposed view of ``W_ih`` (OpenBLAS packs it more cheaply).
     """
     T, B, I = x.shape
-    G = w_ih_t.shape[1]
-    if out is None:
-        out = np.empty((T, B, G), np.result_type(x, w_ih_t))
-    np.matmul(x.reshape(T * B, I), w_ih_t, out=out.reshape(T * B, G))
+    out = np.matmul(x.reshape(T * B, I), w_ih_t).reshape(T, B, -1)
     out += bias
     return out
 
 
-def _weight_grads(dA, dH, x, h0, hs, w_ih, needs, reverse):
-    """The gradients that are sums over time, each one GEMM (or one sum) over all steps.
+def _weight_grads(dA, x, h0, hs, w_ih, needs, reverse):
+    """The batch-major Elman RNN's gradients that are sums over time, one GEMM (or one sum)
+    each over all steps.
 
-    ``dA``: gradient of the input-side pre-activations (T, B, G); ``dH``: of the hidden-side
-    ones (the same array except for the GRU); ``hs``: the hidden states (T, B, H), of which
-    step ``t`` read the previous one (``h0`` for the first step). Returns
+    ``dA``: gradient of the pre-activations (T, B, H); ``hs``: the hidden states (T, B, H),
+    of which step ``t`` read the previous one (``h0`` for the first step). Returns
     ``dx, dW_ih, dW_hh, db_ih, db_hh`` (None where not needed).
     """
     T, B, G = dA.shape
@@ -154,18 +150,27 @@ def _weight_grads(dA, dH, x, h0, hs, w_ih, needs, reverse):
     dwi = np.matmul(fa.T, x.reshape(T * B, -1)) if nwi else None
     dwh = None
     if nwh:
-        # sum_t dH_t^T h_{t-1}: the previous states are ``hs`` shifted by one step (no copy)
+        # sum_t dA_t^T h_{t-1}: the previous states are ``hs`` shifted by one step (no copy)
         # plus ``h0`` for the first step.
-        H = hs.shape[-1]
-        first, rest, prev = (T - 1, dH[:-1], hs[1:]) if reverse else (0, dH[1:], hs[:-1])
-        dwh = np.matmul(dH[first].T, h0)
+        first, rest, prev = (T - 1, dA[:-1], hs[1:]) if reverse else (0, dA[1:], hs[:-1])
+        dwh = np.matmul(dA[first].T, h0)
         if T > 1:
-            dwh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, H))
-    dbi = fa.sum(0) if nbi else None
-    dbh = None
-    if nbh:
-        dbh = dbi.copy() if dH is dA and dbi is not None else dH.reshape(T * B, G).sum(0)
-    return dx, dwi, dwh, dbi, dbh
+            dwh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, hs.shape[-1]))
+    db = fa.sum(0) if nbi or nbh else None
+    return dx, dwi, dwh, db if nbi else None, (db.copy() if nbi else db) if nbh else None
+
+
+def _hidden_weight_grad(dH, h0, hs, reverse):
+    """``sum_t dH_t h_{t-1}^T`` for the feature-major layers: ``dH`` (G, T, B) are the
+    hidden-side gate gradients, ``hs`` (T, B, H) the hidden states; step t read the previous
+    one, ``h0`` for the first step. The previous states are ``hs`` shifted by one step (no
+    copy): one GEMM over all steps but the first, plus one for it."""
+    G, T, _ = dH.shape
+    first, rest, prev = (T - 1, dH[:, :-1], hs[1:]) if reverse else (0, dH[:, 1:], hs[:-1])
+    dwh = np.matmul(dH[:, first], h0)
+    if T > 1:
+        dwh += np.matmul(rest.reshape(G, -1), prev.reshape(-1, hs.shape[-1]))
+    return dwh
 
 
 # --------------------------------------------------------------------------- Elman RNN
@@ -216,7 +221,7 @@ def _rnn_backward(g, out, acts, args, needs, *, reverse, relu):
         np.multiply(dh, deriv[t], out=dA[t])
         np.matmul(dA[t], w_hh, out=carry)
     dh0 = carry if needs[1] else None
-    dx, dwi, dwh, dbi, dbh = _weight_grads(dA, dA, x, h0, out, w_ih, needs[:1] + needs[2:],
+    dx, dwi, dwh, dbi, dbh = _weight_grads(dA, x, h0, out, w_ih, needs[:1] + needs[2:],
                                            reverse)
     if one_step and dx is not None:
         dx = dx[0]
@@ -369,20 +374,12 @@ def _lstm_weight_grads(dA, x, h0, hs, w_ih, rows, needs, reverse):
     PyTorch's by ``inv``.
     """
     G, T, B = dA.shape
-    H = hs.shape[-1]
     flat = dA.reshape(G, T * B)
     inv = np.argsort(rows)
     nx, _, _, nwi, nwh, nbi, nbh = needs
     dx = np.matmul(flat.T, w_ih[rows]).reshape(x.shape) if nx else None
     dwi = np.matmul(flat, x.reshape(T * B, -1))[inv] if nwi else None
-    dwh = None
-    if nwh:
-        # sum_t dA_t h_{t-1}: the previous states are ``hs`` shifted by one step (no copy)
-        first, rest, prev = (T - 1, dA[:, :-1], hs[1:]) if reverse else (0, dA[:, 1:], hs[:-1])
-        dwh = np.matmul(dA[:, first], h0)
-        if T > 1:
-            dwh += np.matmul(rest.reshape(G, -1), prev.reshape(-1, H))
-        dwh = dwh[inv]
+    dwh = _hidden_weight_grad(dA, h0, hs, reverse)[inv] if nwh else None
     db = np.matmul(flat, np.ones(T * B, flat.dtype))[inv] if nbi or nbh else None
     dbh = (db.copy() if nbi else db) if nbh else None
     return dx, dwi, dwh, db if nbi else None, dbh
@@ -533,12 +530,7 @@ def _gru_weight_grads(dA, x, h0, hs, w_ih, needs, reverse):
     dwi = np.matmul(fx, x.reshape(T * B, -1)) if nwi else None
     dwh = None
     if nwh:
-        # sum_t dH_t h_{t-1}: the previous states are ``hs`` shifted by one step (no copy)
-        dH = dA[:3 * H]
-        first, rest, prev = (T - 1, dH[:, :-1], hs[1:]) if reverse else (0, dH[:, 1:], hs[:-1])
-        dwh = np.matmul(dH[:, first], h0)
-        if T > 1:
-            dwh += np.matmul(rest.reshape(3 * H, -1), prev.reshape(-1, H))
+        dwh = _hidden_weight_grad(dA[:3 * H], h0, hs, reverse)
         dwh = np.concatenate((dwh[H:], dwh[:H]))
     db = np.matmul(flat, np.ones(T * B, flat.dtype)) if nbi or nbh else None  # hn, r, z, n
     dbi = db[H:] if nbi else None
