@@ -219,6 +219,15 @@ def _limit_threads(libs: dict, n: int) -> str | None:
 _THREAD_LIMITS = None
 
 
+def _openblas_info() -> dict | None:
+    """NumPy's OpenBLAS as threadpoolctl reports it (version, kernels, threads), or None."""
+    try:  # threadpoolctl comes with scikit-learn; without it, BLAS goes unreported
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return next((p for p in threadpool_info() if p.get("user_api") == "blas"), None)
+
+
 def environment(libs: dict) -> dict:
     env = {
         "python": platform.python_version(),
@@ -228,20 +237,43 @@ def environment(libs: dict) -> dict:
     }
     if hasattr(os, "getloadavg"):
         env["load_avg_1min"] = round(os.getloadavg()[0], 2)
-    try:  # threadpoolctl comes with scikit-learn; without it, BLAS threads go unreported
-        from threadpoolctl import threadpool_info
-
-        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-        if blas:
-            env["numpy_blas"] = f"{blas[0]['internal_api']} ({blas[0]['num_threads']} threads)"
-    except ImportError:
-        pass
+    blas = _openblas_info()
+    if blas:
+        kernels = f", {blas['architecture']} kernels" if blas.get("architecture") else ""
+        env["numpy_blas"] = (f"{blas['internal_api']} {blas.get('version') or ''}{kernels}, "
+                             f"{blas['num_threads']} threads").replace(" ,", ",")
+    if "OPENBLAS_CORETYPE" in os.environ:
+        env["OPENBLAS_CORETYPE"] = os.environ["OPENBLAS_CORETYPE"]
     if "chainrule" in libs:
         env["chainrule"] = getattr(libs["chainrule"], "__version__", "unknown")
     if "pytorch" in libs:
         env["torch"] = libs["pytorch"].__version__
         env["torch_threads"] = libs["pytorch"].get_num_threads()
     return env
+
+
+def blas_note(env: dict) -> str | None:
+    """A warning when NumPy's OpenBLAS runs AVX2 kernels on a CPU that has AVX-512.
+
+    GEMM is most of the layer workloads' time and runs at roughly 0.7x the speed on those
+    kernels, while PyTorch's own kernels use AVX-512. On the project's benchmark machine
+    the cause is the environment: ``OPENBLAS_CORETYPE=Haswell`` is set there, and OpenBLAS
+    obeys it; without it, OpenBLAS picks its SkylakeX (AVX-512) kernels on that CPU.
+    """
+    arch = (_openblas_info() or {}).get("architecture")
+    cpuinfo = Path("/proc/cpuinfo")
+    try:
+        flags = cpuinfo.read_text() if cpuinfo.exists() else ""
+    except OSError:
+        return None
+    if arch not in ("Haswell", "Zen") or " avx512f" not in flags:
+        return None
+    pinned = env.get("OPENBLAS_CORETYPE")
+    why = (f"because OPENBLAS_CORETYPE={pinned} is set in the environment" if pinned
+           else "which is OpenBLAS's own choice for this CPU")
+    return (f"NumPy's OpenBLAS runs its {arch} (AVX2) kernels on this AVX-512 CPU, {why}; "
+            f"PyTorch's kernels are not affected, so GEMM-heavy ratios are higher than with "
+            f"AVX-512 kernels")
 
 
 # --------------------------------------------------------------------------- main
@@ -272,6 +304,9 @@ def run_benchmark(args: argparse.Namespace, opts: dict,
 
     env = environment(libs)
     print("environment: " + ", ".join(f"{k}={v}" for k, v in env.items()))
+    note = blas_note(env)
+    if note:
+        print(f"note: {note}")
     if env.get("load_avg_1min", 0) > 1.0:
         print("warning: the machine is busy (load average above 1); timings will be noisy")
 

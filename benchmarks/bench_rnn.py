@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -94,26 +93,6 @@ def check_agreement(libs: dict) -> list[str]:
     return problems
 
 
-def blas_note() -> str | None:
-    """A hint when NumPy's OpenBLAS runs AVX2 kernels on a CPU that has AVX-512.
-
-    OpenBLAS picks its kernels by CPU model and files CPUs it does not know (recent AMD EPYC,
-    for one) under "Haswell"; GEMM, most of this workload, then runs at about half speed.
-    """
-    try:
-        from threadpoolctl import threadpool_info
-
-        arch = next((p.get("architecture") for p in threadpool_info()
-                     if p.get("internal_api") == "openblas"), None)
-        flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    except (ImportError, OSError):
-        return None
-    if arch in ("Haswell", "Zen") and " avx512f" in flags:
-        return (f"NumPy's OpenBLAS uses its {arch} (AVX2) kernels on this AVX-512 CPU; "
-                f"OPENBLAS_CORETYPE=SkylakeX in the environment selects the AVX-512 ones")
-    return None
-
-
 def _setup(lib):
     lstm, params = make_model(lib)
     tokens, labels = make_batch(lib)
@@ -129,9 +108,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, metavar="N",
                         help="run PyTorch and NumPy's BLAS on N threads each")
     args = parser.parse_args(argv)
-    note = blas_note()
-    if note:
-        print(f"note: {note}")
     opts = ({"repeat": 3, "warmup": 1, "min_batch_s": 0.1} if args.quick
             else {"repeat": 7, "warmup": 3, "min_batch_s": 0.3})
     rows = [(LABEL, 1e3, TARGET, _setup)]
