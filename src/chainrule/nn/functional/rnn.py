@@ -256,21 +256,26 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     S = 3 * H  # rows of the sigmoid gates f, o, i
     dt = x.dtype
     rows = _lstm_rows(H)
-    xc = None  # a C-contiguous copy of x (batch_first input is a transposed view), if made
-    if not x.flags.c_contiguous:
-        xc = _scratch.take(x.shape, dt)
-        np.copyto(xc, x)
+    I = x.shape[-1]
+    # The inputs with a column of ones appended, (T, B, I + 1): the projection GEMM then adds
+    # the biases as well (one pass over the (4H, T, B) result fewer), and in the backward the
+    # dW_ih GEMM gives the bias gradient as its last column.
+    xo = _scratch.take((T, B, I + 1), dt)
+    np.copyto(xo[..., :I], x)
+    xo[..., I] = 1
     # sigmoid(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' rows of the weights and bias
     # halved (exact in floating point), one tanh call per step serves all four gates, and
     # ``* 0.5 + 0.5`` on the sigmoid block finishes them.
-    w_i, w_h, bias = w_ih[rows], w_hh[rows], (b_ih + b_hh)[rows]
-    for w in (w_i, w_h, bias):
-        w[:S] *= 0.5
-    # All steps' input projections in one GEMM, (4H, I) @ (I, T*B): step t's are the (4H, B)
-    # block xp[:, t] (strided; read once per step).
+    w_i = np.empty((4 * H, I + 1), dt)
+    np.take(w_ih, rows, axis=0, out=w_i[:, :I])
+    np.take(b_ih + b_hh, rows, out=w_i[:, I])
+    w_h = w_hh[rows]
+    w_i[:S] *= 0.5
+    w_h[:S] *= 0.5
+    # All steps' input projections (and biases) in one GEMM, (4H, I+1) @ (I+1, T*B): step t's
+    # are the (4H, B) block xp[:, t] (strided; read once per step).
     xp = _scratch.take((4 * H, T, B), dt)
-    np.matmul(w_i, (x if xc is None else xc).reshape(T * B, -1).T, out=xp.reshape(4 * H, -1))
-    xp += bias[:, None, None]
+    np.matmul(w_i, xo.reshape(T * B, -1).T, out=xp.reshape(4 * H, -1))
     acts = _scratch.take((T, 4 * H, B), dt)  # the gate activations, step by step
     cs = _scratch.take((T, H, B), dt)
     tcs = _scratch.take((T, H, B), dt)
@@ -294,9 +299,9 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     np.copyto(out[T], c.T)
     _scratch.give(xp)
     if tape is not None:
-        tape.acts = (acts, cs, tcs, hs, xc)  # xc also serves the backward's dW_ih GEMM
+        tape.acts = (acts, cs, tcs, hs, xo)  # xo also serves the backward's dW_ih GEMM
     else:
-        _scratch.give(acts, cs, tcs, hs, xc)
+        _scratch.give(acts, cs, tcs, hs, xo)
     return out
 
 
@@ -313,7 +318,7 @@ def _lstm_backward(g, out, acts, args, needs, *, reverse):
     # measured faster than precomputing the factors for all steps at once (those
     # whole-sequence passes are memory-bound). The weight gradients are then one GEMM each.
     x, h0, c0, w_ih, w_hh = args[:5]
-    gates, cs, tcs, hs, xc = acts
+    gates, cs, tcs, hs, xo = acts
     one_step = x.ndim == 2
     if one_step:
         x = x[None]
@@ -326,8 +331,6 @@ def _lstm_backward(g, out, acts, args, needs, *, reverse):
     # dA[:, t] is step t's (4H, B) gradient of the gate pre-activations: laid out (4H, T, B) so
     # that all steps together are one (4H, T*B) matrix for the weight-gradient GEMMs.
     dA = _scratch.take((G, T, B), dt)
-    gT = _scratch.take((T, H, B), dt)
-    np.copyto(gT, g[:T].transpose(0, 2, 1))
     dh = np.empty((H, B), dt)
     dc = np.empty((H, B), dt)
     k = np.empty((H, B), dt)
@@ -342,7 +345,7 @@ def _lstm_backward(g, out, acts, args, needs, *, reverse):
         tc = tcs[t]
         p = _prev_index(t, T, reverse)
         c_prev = c0.T if p is None else cs[p]
-        np.add(gT[t], dh_carry, out=dh)
+        np.add(g[t].T, dh_carry, out=dh)
         np.multiply(hs[t], tc, out=k)  # o (1 - tanh(c)^2) = o - h tanh(c)
         np.subtract(a[H:2 * H], k, out=k)
         np.multiply(dh, k, out=dc)
@@ -357,32 +360,35 @@ def _lstm_backward(g, out, acts, args, needs, *, reverse):
         np.multiply(dc, a[:H], out=dc_carry)
         if t != steps[-1] or needs[1]:  # the last carry is only dh_0's gradient
             np.matmul(w_h_t, da, out=dh_carry)
-    dx, dwi, dwh, dbi, dbh = _lstm_weight_grads(dA, x if xc is None else xc, h0, out[:T],
-                                                w_ih, rows, needs, reverse)
-    _scratch.give(dA, gT, gates, cs, tcs, hs, xc)  # the caller drops ``acts`` after this call
+    dx, dwi, dwh, dbi, dbh = _lstm_weight_grads(dA, xo, h0, out[:T], w_ih, rows, needs,
+                                                reverse)
+    _scratch.give(dA, gates, cs, tcs, hs, xo)  # the caller drops ``acts`` after this call
     if one_step and dx is not None:
         dx = dx[0]
     return (dx, np.ascontiguousarray(dh_carry.T) if needs[1] else None,
             np.ascontiguousarray(dc_carry.T) if needs[2] else None, dwi, dwh, dbi, dbh)
 
 
-def _lstm_weight_grads(dA, x, h0, hs, w_ih, rows, needs, reverse):
+def _lstm_weight_grads(dA, xo, h0, hs, w_ih, rows, needs, reverse):
     """``dx, dW_ih, dW_hh, db_ih, db_hh`` from the (4H, T, B) gate gradients, one GEMM each.
 
-    ``hs``: the hidden states (T, B, H); step t read the previous one (``h0`` for the first).
-    Gradients of the weights come out in the internal gate order and are put back into
-    PyTorch's by ``inv``.
+    ``xo``: the inputs with a column of ones, (T, B, I + 1), so that one GEMM gives
+    ``[dW_ih | db]``. ``hs``: the hidden states (T, B, H); step t read the previous one
+    (``h0`` for the first). Gradients of the weights come out in the internal gate order and
+    are put back into PyTorch's by ``inv``.
     """
     G, T, B = dA.shape
+    I = xo.shape[-1] - 1
     flat = dA.reshape(G, T * B)
     inv = np.argsort(rows)
     nx, _, _, nwi, nwh, nbi, nbh = needs
-    dx = np.matmul(flat.T, w_ih[rows]).reshape(x.shape) if nx else None
-    dwi = np.matmul(flat, x.reshape(T * B, -1))[inv] if nwi else None
+    dx = np.matmul(flat.T, w_ih[rows]).reshape(T, B, I) if nx else None
+    dwb = np.matmul(flat, xo.reshape(T * B, -1))[inv] if nwi or nbi or nbh else None
+    dwi = np.ascontiguousarray(dwb[:, :I]) if nwi else None
+    dbi = dwb[:, I].copy() if nbi else None
+    dbh = dwb[:, I].copy() if nbh else None
     dwh = _hidden_weight_grad(dA, h0, hs, reverse)[inv] if nwh else None
-    db = np.matmul(flat, np.ones(T * B, flat.dtype))[inv] if nbi or nbh else None
-    dbh = (db.copy() if nbi else db) if nbh else None
-    return dx, dwi, dwh, db if nbi else None, dbh
+    return dx, dwi, dwh, dbi, dbh
 
 
 # --------------------------------------------------------------------------- GRU
