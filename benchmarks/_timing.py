@@ -225,7 +225,10 @@ def _openblas_info() -> dict | None:
         from threadpoolctl import threadpool_info
     except ImportError:
         return None
-    return next((p for p in threadpool_info() if p.get("user_api") == "blas"), None)
+    blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    # NumPy's own copy first: SciPy, loaded by chainrule, brings a second OpenBLAS.
+    blas.sort(key=lambda p: "numpy" not in str(p.get("filepath", "")))
+    return blas[0] if blas else None
 
 
 def environment(libs: dict) -> dict:
