@@ -135,6 +135,21 @@ def _input_projection(x, w_ih_t, bias):
     return out
 
 
+def _inputs_with_ones(x):
+    """``x`` (T, B, I) copied into a pooled (T, B, I + 1) array whose last column is ones.
+
+    With the biases as the last column of the input weights, the feature-major layers' one
+    projection GEMM adds them too (no pass over its (G, T, B) result), and their backward's
+    ``dA @ [x | 1]`` gives ``[dW_ih | db]`` in one product. The batch_first input is a
+    transposed view that had to be copied for the GEMMs anyway.
+    """
+    T, B, I = x.shape
+    xo = _scratch.take((T, B, I + 1), x.dtype)
+    np.copyto(xo[..., :I], x)
+    xo[..., I] = 1
+    return xo
+
+
 def _weight_grads(dA, x, h0, hs, w_ih, needs, reverse):
     """The batch-major Elman RNN's gradients that are sums over time, one GEMM (or one sum)
     each over all steps.
@@ -257,12 +272,7 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     dt = x.dtype
     rows = _lstm_rows(H)
     I = x.shape[-1]
-    # The inputs with a column of ones appended, (T, B, I + 1): the projection GEMM then adds
-    # the biases as well (one pass over the (4H, T, B) result fewer), and in the backward the
-    # dW_ih GEMM gives the bias gradient as its last column.
-    xo = _scratch.take((T, B, I + 1), dt)
-    np.copyto(xo[..., :I], x)
-    xo[..., I] = 1
+    xo = _inputs_with_ones(x)
     # sigmoid(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' rows of the weights and bias
     # halved (exact in floating point), one tanh call per step serves all four gates, and
     # ``* 0.5 + 0.5`` on the sigmoid block finishes them.
@@ -407,23 +417,23 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     H = w_hh.shape[1]
     S = 2 * H  # rows of the sigmoid gates r, z
     dt = x.dtype
-    xc = None  # a C-contiguous copy of x (batch_first input is a transposed view), if made
-    if not x.flags.c_contiguous:
-        xc = _scratch.take(x.shape, dt)
-        np.copyto(xc, x)
+    I = x.shape[-1]
+    xo = _inputs_with_ones(x)
     # sigmoid(a) = (1 + tanh(a / 2)) / 2, as for the LSTM: the r, z rows of the weights and
     # bias are halved (exact) and ``* 0.5 + 0.5`` finishes them. The hidden-side biases of r
     # and z join the input projection; b_hn must stay inside r * (W_hn h + b_hn).
-    w_i, w_h, bias = w_ih.copy(), w_hh.copy(), b_ih.copy()
-    bias[:S] += b_hh[:S]
-    for w in (w_i, w_h, bias):
-        w[:S] *= 0.5
+    w_i = np.empty((3 * H, I + 1), dt)
+    w_i[:, :I] = w_ih
+    w_i[:, I] = b_ih
+    w_i[:S, I] += b_hh[:S]
+    w_h = w_hh.copy()
+    w_i[:S] *= 0.5
+    w_h[:S] *= 0.5
     b_hn = b_hh[S:, None]
-    # All steps' input projections in one GEMM, (3H, I) @ (I, T*B): step t's are the (3H, B)
-    # block xp[:, t] (strided; read once per step).
+    # All steps' input projections (and biases) in one GEMM, (3H, I+1) @ (I+1, T*B): step t's
+    # are the (3H, B) block xp[:, t] (strided; read once per step).
     xp = _scratch.take((3 * H, T, B), dt)
-    np.matmul(w_i, (x if xc is None else xc).reshape(T * B, -1).T, out=xp.reshape(3 * H, -1))
-    xp += bias[:, None, None]
+    np.matmul(w_i, xo.reshape(T * B, -1).T, out=xp.reshape(3 * H, -1))
     acts = _scratch.take((T, 3 * H, B), dt)  # the gates r, z, n, step by step
     hns = _scratch.take((T, H, B), dt)  # W_hn h_{t-1} + b_hn, kept for the backward
     hs = _scratch.take((T, H, B), dt)
@@ -448,9 +458,9 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     np.copyto(out, hs.transpose(0, 2, 1))
     _scratch.give(xp)
     if tape is not None:
-        tape.acts = (acts, hns, hs, xc)  # xc also serves the backward's dW_ih GEMM
+        tape.acts = (acts, hns, hs, xo)  # xo also serves the backward's dW_ih GEMM
     else:
-        _scratch.give(acts, hns, hs, xc)
+        _scratch.give(acts, hns, hs, xo)
     return out[0] if one_step else out
 
 
@@ -471,7 +481,7 @@ def _gru_backward(g, out, acts, args, needs, *, reverse):
     # dA[:, t] in one call: elementwise calls writing straight into the strided dA[:, t] cost
     # about twice as much (measured, B=32, H=128: 30 vs 14 us per step).
     x, h0, w_ih, w_hh = args[:4]
-    gates, hns, hs, xc = acts
+    gates, hns, hs, xo = acts
     one_step = x.ndim == 2
     if one_step:
         x, out, g = x[None], out[None], g[None]
@@ -482,8 +492,6 @@ def _gru_backward(g, out, acts, args, needs, *, reverse):
     # W_hh^T with its columns in the hidden side's row order (hn, r, z); contiguous: faster GEMM
     w_h_t = np.ascontiguousarray(np.concatenate((w_hh[S:], w_hh[:S])).T)
     dA = _scratch.take((4 * H, T, B), dt)
-    gT = _scratch.take((T, H, B), dt)
-    np.copyto(gT, g.transpose(0, 2, 1))
     dh = np.empty((H, B), dt)
     dz = np.empty((H, B), dt)
     u = np.empty((H, B), dt)
@@ -496,7 +504,7 @@ def _gru_backward(g, out, acts, args, needs, *, reverse):
         n = a[S:]
         p = _prev_index(t, T, reverse)
         h_prev = h0.T if p is None else hs[p]
-        np.add(gT[t], carry, out=dh)
+        np.add(g[t].T, carry, out=dh)
         np.multiply(a, a, out=D)
         np.subtract(a[:S], D[:S], out=D[:S])  # r (1 - r), z (1 - z)
         np.subtract(1, D[S:], out=D[S:])  # 1 - n^2
@@ -512,35 +520,39 @@ def _gru_backward(g, out, acts, args, needs, *, reverse):
         if t != steps[-1] or needs[1]:  # the last carry is only dh_0's gradient
             np.matmul(w_h_t, da[:3 * H], out=carry)
             carry += dz
-    dx, dwi, dwh, dbi, dbh = _gru_weight_grads(dA, x if xc is None else xc, h0, out, w_ih,
-                                               needs, reverse)
-    _scratch.give(dA, gT, gates, hns, hs, xc)  # the caller drops ``acts`` after this call
+    dx, dwi, dwh, dbi, dbh = _gru_weight_grads(dA, xo, h0, out, w_ih, needs, reverse)
+    _scratch.give(dA, gates, hns, hs, xo)  # the caller drops ``acts`` after this call
     if one_step and dx is not None:
         dx = dx[0]
     return dx, np.ascontiguousarray(carry.T) if needs[1] else None, dwi, dwh, dbi, dbh
 
 
-def _gru_weight_grads(dA, x, h0, hs, w_ih, needs, reverse):
+def _gru_weight_grads(dA, xo, h0, hs, w_ih, needs, reverse):
     """``dx, dW_ih, dW_hh, db_ih, db_hh`` from the (4H, T, B) gate gradients, one GEMM each.
 
     Rows of ``dA``: ``d hn, da_r, da_z, da_n``. The input side (rows ``H:``) is already in
     PyTorch's order r, z, n; the hidden side (rows ``:3H``: hn, r, z) is put back into it.
-    ``hs``: the hidden states (T, B, H); step t read the previous one (``h0`` for the first).
+    ``xo``: the inputs with a column of ones (T, B, I + 1), so that one GEMM gives
+    ``[dW_ih | db_ih]``. ``hs``: the hidden states (T, B, H); step t read the previous one
+    (``h0`` for the first).
     """
     G, T, B = dA.shape
     H = G // 4
+    I = xo.shape[-1] - 1
     flat = dA.reshape(G, T * B)
     fx = flat[H:]
     nx, _, nwi, nwh, nbi, nbh = needs
-    dx = np.matmul(fx.T, w_ih).reshape(x.shape) if nx else None
-    dwi = np.matmul(fx, x.reshape(T * B, -1)) if nwi else None
+    dx = np.matmul(fx.T, w_ih).reshape(T, B, I) if nx else None
+    dwb = np.matmul(fx, xo.reshape(T * B, -1)) if nwi or nbi or nbh else None  # r, z, n
+    dwi = np.ascontiguousarray(dwb[:, :I]) if nwi else None
+    dbi = dwb[:, I].copy() if nbi else None
     dwh = None
     if nwh:
         dwh = _hidden_weight_grad(dA[:3 * H], h0, hs, reverse)
         dwh = np.concatenate((dwh[H:], dwh[:H]))
-    db = np.matmul(flat, np.ones(T * B, flat.dtype)) if nbi or nbh else None  # hn, r, z, n
-    dbi = db[H:] if nbi else None
-    dbh = np.concatenate((db[H:3 * H], db[:H])) if nbh else None
+    # b_hr, b_hz enter where b_ir, b_iz do; b_hn inside r * (W_hn h + b_hn): its rows of dA
+    dbh = (np.concatenate((dwb[:2 * H, I], np.matmul(flat[:H], np.ones(T * B, dA.dtype))))
+           if nbh else None)
     return dx, dwi, dwh, dbi, dbh
 
 
