@@ -58,6 +58,24 @@ def test_info_reports_versions_blas_and_extras(capsys):
         assert word in out, word
 
 
+def test_info_reports_the_kernels_in_use_not_the_build_configuration():
+    pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_info
+
+    from chainrule.cli import _blas_info
+
+    loaded = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    if not loaded or not all(p.get("architecture") for p in loaded):
+        pytest.skip("this BLAS does not report its kernels")
+    plain = _blas_info({})
+    assert "DYNAMIC_ARCH" not in plain  # the build machine's configuration string
+    assert any(f"{p['architecture']} kernels" in plain for p in loaded), plain
+    assert "OPENBLAS_CORETYPE" not in plain
+    pinned = _blas_info({"OPENBLAS_CORETYPE": "Haswell"})
+    assert pinned.startswith(plain)
+    assert pinned.endswith("(kernels set by OPENBLAS_CORETYPE=Haswell)")
+
+
 def test_unknown_example_suggests_close_names(capsys):
     assert main(["run", "digts"]) == 2
     err = capsys.readouterr().err

@@ -137,25 +137,38 @@ def _blas_threads(n: int):
     return threadpool_limits(limits=n, user_api="blas")
 
 
-def _blas_info() -> str:
+def _blas_info(environ=None) -> str:
+    """NumPy's BLAS: its name and version, then the kernels and threads it runs with here.
+
+    NumPy's build configuration also names a CPU, but that is the build machine's (wheels
+    say "Haswell" everywhere); OpenBLAS picks its kernels when it loads, from this CPU or
+    from ``OPENBLAS_CORETYPE``. threadpoolctl (installed with scikit-learn) asks the loaded
+    library; without it the kernels go unreported.
+    """
     import numpy as np
 
+    environ = os.environ if environ is None else environ
     try:
         config = np.show_config(mode="dicts")
     except TypeError:  # NumPy < 1.26 has no mode argument
         return "unknown (NumPy < 1.26 cannot report it)"
-    if not isinstance(config, dict):
-        return "unknown"
-    blas = config.get("Build Dependencies", {}).get("blas", {})
+    blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}
     if not blas:
         return "unknown"
-    parts = [str(blas.get("name", "?"))]
-    if blas.get("version"):
-        parts.append(str(blas["version"]))
-    detail = blas.get("openblas configuration") or ""
-    if detail:
-        parts.append(f"({detail})")
-    return " ".join(parts)
+    text = " ".join(str(blas[k]) for k in ("name", "version") if blas.get(k))
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return f"{text} (kernels and threads: install threadpoolctl to see them)"
+    loaded = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    loaded.sort(key=lambda p: "numpy" not in str(p.get("filepath", "")))  # SciPy has its own
+    if loaded:
+        arch, threads = loaded[0].get("architecture"), loaded[0].get("num_threads")
+        text += f", {arch} kernels" if arch else ""
+        text += f", {threads} thread{'s' if threads != 1 else ''}" if threads else ""
+        if arch and environ.get("OPENBLAS_CORETYPE"):
+            text += f" (kernels set by OPENBLAS_CORETYPE={environ['OPENBLAS_CORETYPE']})"
+    return text
 
 
 def _version_of(module: str) -> str | None:
