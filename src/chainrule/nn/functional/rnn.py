@@ -4,8 +4,9 @@ Why fused: unrolled into elementary ops, an LSTM over ``T`` steps records some 2
 nodes and pays Python and graph overhead on each. Here a layer-direction is one primitive:
 
 * forward: the input projection of *all* time steps is one GEMM (``x.reshape(T*B, I)`` times
-  ``W_ih^T``, or its transpose in the feature-major LSTM and GRU); only the recurrence itself
-  loops over time, doing one hidden GEMM and a few vectorized NumPy ops per step;
+  ``W_ih^T``; in the feature-major LSTM and GRU its transpose, with the biases brought in by a
+  column of ones on ``x``); only the recurrence itself loops over time, doing one hidden GEMM
+  and a few vectorized NumPy ops per step;
 * backward (backpropagation through time, derived below for each cell) loops over time in
   reverse doing one GEMM and a few ops per step; the gradients of ``W_ih``, ``W_hh``, the
   biases and the input are then one GEMM (or one sum) each over all steps at once.
