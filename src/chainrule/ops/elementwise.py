@@ -17,6 +17,7 @@ from chainrule.autograd.primitive import primitive
 from chainrule.ops import rules as R
 from chainrule.ops._convert import as_operand, cast, float_operand, pair
 from chainrule.ops._erf import erf as _np_erf
+from chainrule.ops._scipy import special
 from chainrule.tensor import Tensor
 
 _wrap = Tensor._wrap
@@ -29,10 +30,12 @@ def _expit_numpy(x):
     return np.where(x >= 0, 1, e) / (1 + e)
 
 
-try:  # SciPy's compiled logistic function: the same precision, about 4x faster
-    from scipy.special import expit as _expit
-except ImportError:  # pragma: no cover - depends on the environment
-    _expit = _expit_numpy
+def _expit(x):
+    """The logistic function: SciPy's compiled one (the same precision, about 4x faster) when
+    SciPy is installed."""
+    compiled = special("expit")
+    return _expit_numpy(x) if compiled is None else compiled(x)
+
 
 # fmt: off
 # ------------------------------------------------------------------ binary arithmetic
