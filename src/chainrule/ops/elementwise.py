@@ -32,9 +32,11 @@ def _expit_numpy(x):
 
 def _expit(x):
     """The logistic function: SciPy's compiled one (the same precision, about 4x faster) when
-    SciPy is installed."""
-    compiled = special("expit")
-    return _expit_numpy(x) if compiled is None else compiled(x)
+    SciPy is installed, else :func:`_expit_numpy`. The first call rebinds this name to the
+    chosen function, so SciPy is imported only then and later calls go straight to it."""
+    global _expit
+    _expit = special("expit") or _expit_numpy
+    return _expit(x)
 
 
 # fmt: off
