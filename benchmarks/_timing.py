@@ -220,15 +220,12 @@ _THREAD_LIMITS = None
 
 
 def _openblas_info() -> dict | None:
-    """NumPy's OpenBLAS as threadpoolctl reports it (version, kernels, threads), or None."""
-    try:  # threadpoolctl comes with scikit-learn; without it, BLAS goes unreported
-        from threadpoolctl import threadpool_info
-    except ImportError:
+    """NumPy's BLAS as threadpoolctl reports it (version, kernels, threads), or None."""
+    try:
+        from chainrule.cli import numpy_blas
+    except ImportError:  # chainrule missing: the scripts say so themselves
         return None
-    blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    # NumPy's own copy first: SciPy, loaded by chainrule, brings a second OpenBLAS.
-    blas.sort(key=lambda p: "numpy" not in str(p.get("filepath", "")))
-    return blas[0] if blas else None
+    return numpy_blas() or None
 
 
 def environment(libs: dict) -> dict:

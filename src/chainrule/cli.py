@@ -137,6 +137,22 @@ def _blas_threads(n: int):
     return threadpool_limits(limits=n, user_api="blas")
 
 
+def numpy_blas() -> dict | None:
+    """NumPy's BLAS library as loaded in this process, as threadpoolctl describes it (keys
+    such as ``internal_api``, ``version``, ``architecture``, ``num_threads``); ``{}`` when
+    threadpoolctl finds none, None without threadpoolctl (installed with scikit-learn).
+
+    SciPy, when loaded, brings its own OpenBLAS: NumPy's is the one under NumPy's folder.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    loaded = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    loaded.sort(key=lambda p: "numpy" not in str(p.get("filepath", "")))
+    return loaded[0] if loaded else {}
+
+
 def _blas_info(environ=None) -> str:
     """NumPy's BLAS: its name and version, then the kernels and threads it runs with here.
 
@@ -156,14 +172,11 @@ def _blas_info(environ=None) -> str:
     if not blas:
         return "unknown"
     text = " ".join(str(blas[k]) for k in ("name", "version") if blas.get(k))
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
+    loaded = numpy_blas()
+    if loaded is None:
         return f"{text} (kernels and threads: install threadpoolctl to see them)"
-    loaded = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    loaded.sort(key=lambda p: "numpy" not in str(p.get("filepath", "")))  # SciPy has its own
     if loaded:
-        arch, threads = loaded[0].get("architecture"), loaded[0].get("num_threads")
+        arch, threads = loaded.get("architecture"), loaded.get("num_threads")
         text += f", {arch} kernels" if arch else ""
         text += f", {threads} thread{'s' if threads != 1 else ''}" if threads else ""
         if arch and environ.get("OPENBLAS_CORETYPE"):
