@@ -151,6 +151,15 @@ def _inputs_with_ones(x):
     return xo
 
 
+def _input_weights(w_ih, bias, sigmoid_rows):
+    """``[W_ih | b]`` (G, I + 1), the weights that go with :func:`_inputs_with_ones`, with the
+    first ``sigmoid_rows`` rows halved: sigmoid(a) = (1 + tanh(a / 2)) / 2, so after one tanh
+    over all gates ``* 0.5 + 0.5`` finishes the sigmoid ones (halving is exact)."""
+    w = np.concatenate((w_ih, bias[:, None]), axis=1)
+    w[:sigmoid_rows] *= 0.5
+    return w
+
+
 def _weight_grads(dA, x, h0, hs, w_ih, needs, reverse):
     """The batch-major Elman RNN's gradients that are sums over time, one GEMM (or one sum)
     each over all steps.
@@ -272,16 +281,12 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     S = 3 * H  # rows of the sigmoid gates f, o, i
     dt = x.dtype
     rows = _lstm_rows(H)
-    I = x.shape[-1]
     xo = _inputs_with_ones(x)
     # sigmoid(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' rows of the weights and bias
     # halved (exact in floating point), one tanh call per step serves all four gates, and
     # ``* 0.5 + 0.5`` on the sigmoid block finishes them.
-    w_i = np.empty((4 * H, I + 1), dt)
-    np.take(w_ih, rows, axis=0, out=w_i[:, :I])
-    np.take(b_ih + b_hh, rows, out=w_i[:, I])
+    w_i = _input_weights(w_ih[rows], (b_ih + b_hh)[rows], S)
     w_h = w_hh[rows]
-    w_i[:S] *= 0.5
     w_h[:S] *= 0.5
     # All steps' input projections (and biases) in one GEMM, (4H, I+1) @ (I+1, T*B): step t's
     # are the (4H, B) block xp[:, t] (strided; read once per step).
@@ -418,17 +423,14 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     H = w_hh.shape[1]
     S = 2 * H  # rows of the sigmoid gates r, z
     dt = x.dtype
-    I = x.shape[-1]
     xo = _inputs_with_ones(x)
     # sigmoid(a) = (1 + tanh(a / 2)) / 2, as for the LSTM: the r, z rows of the weights and
     # bias are halved (exact) and ``* 0.5 + 0.5`` finishes them. The hidden-side biases of r
     # and z join the input projection; b_hn must stay inside r * (W_hn h + b_hn).
-    w_i = np.empty((3 * H, I + 1), dt)
-    w_i[:, :I] = w_ih
-    w_i[:, I] = b_ih
-    w_i[:S, I] += b_hh[:S]
+    bias = b_ih.copy()
+    bias[:S] += b_hh[:S]
+    w_i = _input_weights(w_ih, bias, S)
     w_h = w_hh.copy()
-    w_i[:S] *= 0.5
     w_h[:S] *= 0.5
     b_hn = b_hh[S:, None]
     # All steps' input projections (and biases) in one GEMM, (3H, I+1) @ (I+1, T*B): step t's
