@@ -50,7 +50,7 @@ def test_tensor_dataset():
     assert len(ds) == 5
     x, y = ds[2]
     assert x.tolist() == [6.0, 7.0, 8.0] and y.item() == 2
-    with pytest.raises(ValueError, match="Size mismatch"):
+    with pytest.raises(AssertionError, match="Size mismatch"):  # PyTorch's exception type
         TensorDataset(cr.zeros(3, 2), cr.zeros(4))
 
 
@@ -66,7 +66,7 @@ def test_subset_and_concat():
         cat[12]
     with pytest.raises(ValueError, match="should not exceed"):
         cat[-13]
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(AssertionError, match="empty"):  # PyTorch's exception type
         ConcatDataset([])
     assert len(ds + sub) == 13
 
@@ -142,6 +142,30 @@ def test_sampler_validation():
         WeightedRandomSampler([1.0], num_samples=-1)
 
 
+def test_weighted_sampler_without_replacement():
+    # zero weights are drawn after every positive one (torch.multinomial does the same)
+    drawn = list(WeightedRandomSampler([1.0, 2.0, 0.0], 3, replacement=False,
+                                       generator=_gen(0)))
+    assert sorted(drawn) == [0, 1, 2] and drawn[2] == 2
+    # the first draw is a weighted choice: P(i) = w_i / sum(w)
+    sampler = WeightedRandomSampler([1.0, 3.0], 1, replacement=False, generator=_gen(1))
+    firsts = np.bincount([next(iter(sampler)) for _ in range(4000)], minlength=2) / 4000
+    np.testing.assert_allclose(firsts, [0.25, 0.75], atol=0.03)
+
+
+@pytest.mark.parametrize("weights,num,replacement,match", [
+    ([0.0, 0.0], 2, True, "sum of probabilities <= 0"),
+    ([-1.0, 2.0], 2, True, "entry < 0"),
+    ([float("nan"), 1.0], 1, True, "`inf`, `nan`"),
+    ([float("inf"), 1.0], 1, False, "`inf`, `nan`"),
+    ([1.0, 2.0], 3, False, "without replacement"),
+])
+def test_weighted_sampler_bad_weights_fail_when_drawing(weights, num, replacement, match):
+    sampler = WeightedRandomSampler(weights, num, replacement=replacement)
+    with pytest.raises(RuntimeError, match=match):  # torch.multinomial's errors and type
+        list(sampler)
+
+
 # ---------------------------------------------------------------- collation
 def test_default_collate():
     out = default_collate([(cr.tensor([1.0, 2.0]), 0, 0.5, "a"),
@@ -150,8 +174,13 @@ def test_default_collate():
     assert out[0].tolist() == [[1.0, 2.0], [3.0, 4.0]]
     assert out[1]._data.dtype == np.int64 and out[1].tolist() == [0, 1]
     assert out[2]._data.dtype == np.float64
-    assert out[3] == ["a", "b"]
+    assert out[3] == ("a", "b")  # the column zip() makes, as in PyTorch
+    assert default_collate(["a", "b"]) == ["a", "b"]
     assert default_collate([True, False])._data.dtype == np.bool_
+    # a column's dtype comes from all its numbers, not from the first one alone
+    mixed = default_collate([1, 2.5])
+    assert mixed._data.dtype == np.float32 and mixed.tolist() == [1.0, 2.5]
+    assert default_collate([True, 2])._data.dtype == np.int64
 
     d = default_collate([{"x": np.ones(2, np.float32), "y": 1},
                          {"x": np.zeros(2, np.float32), "y": 2}])
@@ -183,6 +212,14 @@ def test_default_collate_matches_torch():
     for o, t in zip(ours["a"], theirs["a"]):
         np.testing.assert_array_equal(o._data, t.numpy())
         assert str(o._data.dtype) == str(t.dtype).replace("torch.", "")
+
+    for column in ([1, 2.5], [True, 2], [True, False], [2.5, 1], [1, 2]):
+        ours, theirs = default_collate(column), torch_collate(column)
+        assert str(ours._data.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert ours.tolist() == theirs.tolist()
+    samples = [(1, "a", 0.5), (2, "b", 1)]
+    ours, theirs = default_collate(samples), torch_collate(samples)
+    assert ours[1] == theirs[1] and ours[2].tolist() == theirs[2].tolist()
 
 
 def test_default_convert():

@@ -113,6 +113,15 @@ def test_param_groups_match_torch(torch, name):
     _run_pair(torch, name, {"lr": 0.01}, steps=5, group_opts=groups)
 
 
+def test_adagrad_accumulator_starts_from_the_constructor_value(torch):
+    # PyTorch fills every sum with the constructor's initial_accumulator_value, also for a
+    # group that names its own
+    groups = [{"initial_accumulator_value": 5.0}, {"lr": 0.05}]
+    _, _, opt, _ = _run_pair(torch, "Adagrad", {"lr": 0.1, "initial_accumulator_value": 0.5},
+                             steps=3, group_opts=groups)
+    assert opt.param_groups[0]["initial_accumulator_value"] == 5.0
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adam", "NAdam"])
 def test_float64_params(torch, name):
     kwargs = {"lr": 0.05, "momentum": 0.9} if name == "SGD" else {"lr": 0.05}

@@ -44,7 +44,7 @@ def _pair(torch, seed=0, scale=1.0, dtype=np.float32):
     return ours, theirs
 
 
-@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf, 3.0, 0.5])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf, -math.inf, 3.0, 0.5, 0.0])
 @pytest.mark.parametrize("max_norm", [0.5, 1e4])
 def test_clip_grad_norm_matches_torch(torch, norm_type, max_norm):
     ours, theirs = _pair(torch, scale=3.0)
@@ -78,6 +78,17 @@ def test_clip_grad_norm_nonfinite_and_empty(torch):
     assert math.isinf(total.item())
     assert clip_grad_norm_([nn.Parameter(cr.zeros(2))], 1.0).item() == 0.0
     assert get_total_norm([cr.tensor([3.0, 4.0]), cr.tensor([12.0])]).item() == pytest.approx(13)
+    # the 0-"norm" counts the tensors with a nonzero element (the norm of the norms)
+    assert get_total_norm([cr.tensor([1.0, 2.0]), cr.zeros(3)], 0).item() == 1.0
+    # max and min over an empty gradient have no value
+    empty, t_empty = nn.Parameter(cr.zeros(0)), torch.nn.Parameter(torch.zeros(0))
+    empty.grad, t_empty.grad = cr.zeros(0), torch.zeros(0)
+    for inf in (math.inf, -math.inf):
+        with pytest.raises(RuntimeError, match="empty tensor"):
+            torch.nn.utils.clip_grad_norm_([t_empty], 1.0, norm_type=inf)
+        with pytest.raises(RuntimeError, match="empty tensor"):
+            clip_grad_norm_([empty, p], 1.0, norm_type=inf)
+    assert clip_grad_norm_([empty], 1.0).item() == 0.0
 
 
 def test_clip_grad_value_matches_torch(torch):
@@ -107,3 +118,5 @@ def test_parameters_to_vector_and_back(torch):
         vector_to_parameters([1.0], ours)
     with pytest.raises(RuntimeError, match="elements"):
         vector_to_parameters(cr.zeros(3), ours)
+    with pytest.raises(ValueError, match="non-empty"):  # PyTorch's type (from torch.cat)
+        parameters_to_vector([])

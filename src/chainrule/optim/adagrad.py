@@ -32,7 +32,8 @@ class Adagrad(Optimizer):
         lr: learning rate (default 1e-2).
         lr_decay: learning-rate decay (default 0).
         weight_decay: L2 penalty (default 0).
-        initial_accumulator_value: starting value of the squared-gradient sums (default 0).
+        initial_accumulator_value: starting value of the squared-gradient sums of every
+            parameter, also of groups that name their own (default 0; as PyTorch).
         eps: added to the denominator for numerical stability (default 1e-10).
         maximize: maximize the objective instead of minimizing it.
         foreach, differentiable, fused: accepted for PyTorch compatibility; ignored
@@ -61,13 +62,15 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self._init_state(p)
 
-    def _init_state(self, p: Tensor, group: dict) -> dict:
+    def _init_state(self, p: Tensor) -> dict:
         state = self.state[p]
         state["step"] = 0
+        # The constructor's value for every group, as PyTorch does (a group's own
+        # ``initial_accumulator_value`` entry is kept in the group but not used).
         state["sum"] = Tensor._wrap(
-            np.full_like(p._data, float(group["initial_accumulator_value"])))
+            np.full_like(p._data, float(self.defaults["initial_accumulator_value"])))
         return state
 
     def step(self, closure=None):
@@ -81,7 +84,7 @@ class Adagrad(Optimizer):
                 data = p._data
                 state = self.state[p]
                 if not state:  # a group added after construction
-                    state = self._init_state(p, group)
+                    state = self._init_state(p)
                 step = state["step"] + 1
                 state["step"] = step
 

@@ -26,6 +26,10 @@ def _vector_norm(arr: np.ndarray, p: float) -> float:
     # Accumulated in float64 (float16 gradients would overflow a float16 sum of squares).
     a = np.abs(arr.astype(np.float64, copy=False).ravel())
     if a.size == 0:
+        if math.isinf(p):  # max and min of nothing: no value to give, as in PyTorch
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {'-' if p < 0 else ''}inf norm on an "
+                "empty tensor because the operation does not have an identity")
         return 0.0
     if p == math.inf:
         return float(a.max())
@@ -42,8 +46,10 @@ def _vector_norm(arr: np.ndarray, p: float) -> float:
 
 def get_total_norm(tensors: _Tensors, norm_type: float = 2.0,
                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
-    """The ``norm_type``-norm of all ``tensors`` taken together, as if concatenated into
-    one vector (computed as the norm of the per-tensor norms).
+    """The ``norm_type``-norm of all ``tensors`` taken together: the norm of the vector of
+    per-tensor norms, as in PyTorch. For p > 0 that is the norm of all elements
+    concatenated into one vector; for p = 0 it counts the tensors that have a nonzero
+    element.
 
     Args:
         tensors: a tensor or an iterable of tensors (typically gradients).
@@ -59,7 +65,7 @@ def get_total_norm(tensors: _Tensors, norm_type: float = 2.0,
     if not tensors:
         return Tensor._wrap(np.array(0.0, dtype=np.float32))
     norms = np.array([_vector_norm(t._data, p) for t in tensors])
-    total = _vector_norm(norms, p) if p != 0 else float(norms.sum())
+    total = _vector_norm(norms, p)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {p} for gradients from `parameters` is non-finite, so it "

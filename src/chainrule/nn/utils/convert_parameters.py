@@ -28,7 +28,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     if not params:
-        raise RuntimeError("parameters_to_vector: expected a non-empty list of tensors")
+        raise ValueError("parameters_to_vector: expected a non-empty list of tensors")
     return cat([p.reshape(-1) for p in params])
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.ops.creation import tensor
 from chainrule.tensor import Tensor
 from chainrule.utils.data.dataset import Dataset, IterableDataset, _tensor_source
 from chainrule.utils.data.sampler import (
@@ -41,9 +42,10 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """Merge a list of samples into a batch, as ``torch.utils.data.default_collate``.
 
     Tensors and NumPy arrays are stacked along a new first dimension; Python floats become
-    a float64 tensor, ints an int64 tensor (bools a bool tensor); strings are left as a
-    list; dicts, named tuples, tuples and lists are collated field by field (tuples come
-    back as lists).
+    a float64 tensor; a batch whose first element is an int (or bool) becomes the tensor
+    ``chainrule.tensor`` makes of it (int64 for ints, bool for bools, float32 when floats
+    follow); strings are left as they are (a list, or a tuple inside tuple samples); dicts,
+    named tuples, tuples and lists are collated field by field (tuples come back as lists).
 
     Example:
         >>> import chainrule as cr
@@ -65,10 +67,9 @@ def default_collate(batch: Sequence[Any]) -> Any:
         if isinstance(elem, np.ndarray) and elem.ndim > 0:
             return Tensor._wrap(_stack_arrays([np.asarray(b) for b in batch]))
         return Tensor._wrap(np.asarray(batch))
-    if isinstance(elem, bool):
-        return Tensor._wrap(np.asarray(batch, dtype=np.bool_))
-    if isinstance(elem, int):
-        return Tensor._wrap(np.asarray(batch, dtype=np.int64))
+    if isinstance(elem, int):  # (and bool): the dtype is inferred from the whole column, as
+        # chainrule.tensor does: [1, 2.5] is float32, [True, 2] int64, [True, False] bool
+        return tensor(list(batch))
     if isinstance(elem, float):
         return Tensor._wrap(np.asarray(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
@@ -79,13 +80,14 @@ def default_collate(batch: Sequence[Any]) -> Any:
             return type(elem)(collated)
         except TypeError:
             return collated
+    # Fields are collated as the tuples zip() makes (so a column of strings stays a tuple).
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, Sequence):
         size = len(elem)
         if any(len(b) != size for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
+        columns = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return columns
         try:

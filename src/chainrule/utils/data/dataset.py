@@ -83,7 +83,7 @@ class TensorDataset(Dataset):
         n = tensors[0].shape[0] if tensors[0].ndim else None
         if any(t.ndim == 0 or t.shape[0] != n for t in tensors):
             shapes = ", ".join(str(list(t.shape)) for t in tensors)
-            raise ValueError(
+            raise AssertionError(  # PyTorch's type for this error
                 f"Size mismatch between tensors: TensorDataset needs the same size of "
                 f"dimension 0 in every tensor, got shapes {shapes}")
         self.tensors = tensors
@@ -153,7 +153,7 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
         if len(self.datasets) == 0:
-            raise ValueError("datasets should not be an empty iterable")
+            raise AssertionError("datasets should not be an empty iterable")  # as PyTorch
         for ds in self.datasets:
             if isinstance(ds, IterableDataset):
                 raise TypeError("ConcatDataset does not support IterableDataset")

@@ -171,9 +171,29 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def _index_array(self) -> np.ndarray:
-        p = self.weights / self.weights.sum()
-        return _np_rng(self.generator).choice(len(p), size=self.num_samples,
-                                              replace=self.replacement, p=p)
+        w, n = self.weights, self.num_samples
+        # checked when drawing, as torch.multinomial does
+        if w.size == 0:
+            raise RuntimeError("WeightedRandomSampler: weights is empty")
+        if not np.isfinite(w).all():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (w < 0).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry < 0)")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        rng = _np_rng(self.generator)
+        if self.replacement:
+            return rng.choice(w.size, size=n, p=w / w.sum())
+        if n > w.size:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        # Without replacement: the n largest of w_i / E_i with E_i ~ Exp(1) are a draw in
+        # order of successive weighted choices; zero weights come after all positive ones
+        # (the way torch.multinomial samples, so it never refuses zero-weight entries).
+        with np.errstate(divide="ignore"):
+            keys = w / rng.standard_exponential(w.size)
+        return np.argsort(-keys, kind="stable")[:n]
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._index_array().tolist())
