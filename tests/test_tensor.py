@@ -246,6 +246,20 @@ def test_reductions_of_integer_and_bool_tensors_match_torch(dtype, op):
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+@needs_torch
+@pytest.mark.parametrize("p", [float("-inf"), 0.5, 1.5, -1.0, 3.0])
+def test_norm_with_zero_entries_matches_torch(p):
+    # |x|^(p-2) is infinite at x = 0 for p < 2: the gradient there is taken as 0 (as torch)
+    for values in ([0.0, 2.0, -1.0], [0.0, 0.0, 0.0], [3.0, -4.0, 0.5]):
+        ours = cr.tensor(values, dtype=cr.float64, requires_grad=True)
+        theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        n_ours, n_theirs = cr.norm(ours, p), torch.norm(theirs, p)
+        n_ours.backward()
+        n_theirs.backward()
+        assert n_ours.item() == pytest.approx(n_theirs.item())
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)
+
+
 def test_default_dtype_changes_what_python_floats_become():
     assert cr.get_default_dtype() == cr.float32
     try:

@@ -127,6 +127,17 @@ def test_extreme_inputs_stay_finite():
                                atol=1e-6)
 
 
+def test_softplus_of_infinities():
+    # above the threshold softplus is x itself, also for x = inf (and -inf when beta < 0)
+    inf = float("inf")
+    x = cr.tensor([inf, -inf, 1.0])
+    assert F.softplus(x).tolist()[:2] == [inf, 0.0]
+    assert F.softplus(x, beta=-1.0).tolist()[:2] == [-0.0, -inf]
+    y = cr.tensor([inf, -inf], requires_grad=True)
+    F.softplus(y).sum().backward()
+    assert y.grad.tolist() == [1.0, 0.0]
+
+
 # ------------------------------------------------------------------ softmax specifics
 def test_softmax_is_stable_for_large_logits():
     x = cr.tensor([[1000.0, 0.0, -1000.0], [-1e4, -1e4, -1e4]])

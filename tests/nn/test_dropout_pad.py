@@ -115,6 +115,17 @@ def test_pad_matches_torch(mode):
     assert_matches(lambda F, v: F.pad(v[0], (1, 1, 2, 0, 1, 0), mode=mode), [X4])
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_negative_amounts_crop_as_torch(mode):
+    # reflect/replicate pad from the whole dimension's edges, then crop; circular crops first
+    for pad in [(-1, 2), (2, -1), (-2, 1), (-1, -1), (1, -3), (-1, 2, 2, -1)]:
+        x = X4 if len(pad) == 4 else X4[0]
+        assert_matches(lambda F, v: F.pad(v[0], pad, mode=mode), [x])  # noqa: B023
+    if mode != "circular":  # (circular may crop to nothing)
+        with pytest.raises(RuntimeError, match="too small"):
+            F.pad(cr.randn(1, 2, 5), (-3, -2), mode=mode)
+
+
 def test_pad_constant_value_negative_and_all_dims():
     assert_matches(lambda F, v: F.pad(v[0], (-1, 2, 3, -2), value=1.5), [X4])
     assert_matches(lambda F, v: F.pad(v[0], (1, 2, 0, 0, 1, 1, 2, 0), value=-1.0), [X4])
@@ -143,6 +154,8 @@ def test_pad_errors():
         F.pad(cr.randn(6), (2, 2), mode="reflect")
     with pytest.raises(NotImplementedError):
         F.pad(x, (1, 1), mode="mirror")
+    with pytest.raises(RuntimeError, match="wrapping around more than once"):
+        F.pad(cr.randn(1, 6), (2, -5), mode="circular")  # 2 more of the 1 element left
     with pytest.raises(RuntimeError, match="negative output size"):
         F.pad(x, (-3, -2))
 

@@ -109,13 +109,16 @@ def _vector_norm(x, *, ord, axis, keepdims):  # noqa: A002
     a = np.abs(x)
     if ord == np.inf:
         return np.amax(a, axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return np.amin(a, axis=axis, keepdims=keepdims)
     if ord == 2:
         return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
     if ord == 1:
         return np.sum(a, axis=axis, keepdims=keepdims)
     if ord == 0:
         return np.sum(a != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
-    return np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+    with np.errstate(divide="ignore"):  # 0 ** (negative p) is inf, so the norm is 0
+        return np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 def _norm_rule(g, out, x, *, ord, axis, keepdims):  # noqa: A002
     n = _expand_back(out, x, axis)
@@ -124,13 +127,16 @@ def _norm_rule(g, out, x, *, ord, axis, keepdims):  # noqa: A002
         return gx * R.sign(x)
     if ord == 0:
         return gx * 0
-    if ord == np.inf:
+    if ord == np.inf or ord == -np.inf:  # the largest (smallest) |x_i|: as max (min)
         return _extreme_rule(g, out, x * R.sign(x), axis=axis, keepdims=keepdims) * R.sign(x)
     # d ||x||_p / d x_i = x_i |x_i|^(p-2) / ||x||^(p-1); taken as 0 where the norm is 0.
     safe = R.where(n == 0, 1.0, n)
     if ord == 2:
         return R.where(n == 0, 0.0, gx * x / safe)
-    return R.where(n == 0, 0.0, gx * x * abs(x) ** (ord - 2) / safe ** (ord - 1))
+    # ... and where x_i is 0 (as PyTorch): for p < 2, |x_i|^(p-2) is infinite there
+    zero = (n == 0) | (x == 0)
+    safe_x = R.where(x == 0, 1.0, x)
+    return R.where(zero, 0.0, gx * safe_x * abs(safe_x) ** (ord - 2) / safe ** (ord - 1))
 _vector_norm.defvjp(_norm_rule, saves_out=True)
 @primitive
 def _std(x, *, axis, correction, keepdims):

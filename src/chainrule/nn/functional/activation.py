@@ -161,9 +161,9 @@ def _softplus(x, *, beta, threshold):
     sp = _np_softplus(bx)
     if beta != 1:
         sp /= beta
-    above = bx > threshold
-    if above.any():
-        sp += above * (x - sp)          # exactly x there: x and sp agree to within a factor 2
+    # exactly x above the threshold (a masked copy: arithmetic with the mask would turn
+    # x = +-inf into nan)
+    np.copyto(sp, x, where=bx > threshold)
     return sp
 # Above the threshold the op is the identity (d/dx = 1); elsewhere d/dx = sigmoid(beta x).
 def _softplus_rule(g, out, x, *, beta, threshold):

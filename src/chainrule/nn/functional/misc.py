@@ -214,23 +214,32 @@ _NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 def _pad_indexed(input, pairs, mode):
     # Each padded dimension becomes a gather of source indices, e.g. reflect of [0..5] by 2:
     # [2, 1, 0, 1, 2, 3, 4, 5, 4, 3]; the gather's derivative adds the copies back up.
+    # Negative amounts crop, as in PyTorch: reflect and replicate pad from the edges of the
+    # whole dimension and then crop; circular crops first and wraps what is left.
     out = input
     for d, (before, after) in enumerate(pairs):
         if before == 0 and after == 0:
             continue
         n = input._data.shape[d]
-        if mode == "reflect" and (before >= n or after >= n):
+        grow, cut = (max(before, 0), max(after, 0)), (max(-before, 0), max(-after, 0))
+        if mode == "reflect" and (grow[0] >= n or grow[1] >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the "
                                f"corresponding input dimension, but got: padding ({before}, "
                                f"{after}) at dimension {d} of input {list(input.shape)}")
-        if mode == "circular" and (before > n or after > n):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and n == 0:
             raise RuntimeError("pad: replicate padding of an empty dimension")
-        if min(before, after) < 0:
-            raise RuntimeError(f"pad: negative padding is only supported in constant mode "
-                               f"(mode={mode!r})")
-        idx = np.pad(np.arange(n), (before, after), mode=_NP_MODES[mode])
+        if mode != "circular" and n + before + after <= 0:
+            raise RuntimeError(f"pad: input (size {n} at dimension {d}) is too small for "
+                               f"padding ({before}, {after}): the output size would be "
+                               f"{n + before + after}")
+        if mode == "circular":
+            kept = np.arange(n)[cut[0]:n - cut[1]]
+            if grow[0] > kept.size or grow[1] > kept.size:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            idx = np.pad(kept, grow, mode="wrap")
+        else:
+            idx = np.pad(np.arange(n), grow, mode=_NP_MODES[mode])
+            idx = idx[cut[0]:idx.size - cut[1]]
         out = ops.index_select(out, d, _wrap(idx))
     return out
 
@@ -239,8 +248,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     """Pad ``input``; ``pad`` lists ``(left, right)`` pairs starting from the LAST dimension.
 
     Args:
-        pad: ``(l_last, r_last, l_prev, r_prev, ...)``; in constant mode negative values
-            crop.
+        pad: ``(l_last, r_last, l_prev, r_prev, ...)``; negative values crop.
         mode: ``"constant"`` (fill with ``value``), ``"reflect"`` (mirror without repeating
             the edge), ``"replicate"`` (repeat the edge) or ``"circular"`` (wrap around).
         value: the fill value of constant mode (default 0).
