@@ -174,6 +174,18 @@ def test_single_tensor_parameters_and_file_objects(tmp_path):
         cr.load(tmp_path / "t.safetensors", map_location="cuda:0")
 
 
+def test_flat_dict_keeps_parameter_and_requires_grad_flags():
+    frozen = nn.Parameter(cr.ones(2), requires_grad=False)
+    tracked = cr.ones(2, requires_grad=True)
+    buf = io.BytesIO()
+    cr.save({"frozen": frozen, "tracked": tracked, "plain": cr.zeros(1)}, buf)
+    buf.seek(0)
+    back = cr.load(buf)
+    assert isinstance(back["frozen"], nn.Parameter) and not back["frozen"].requires_grad
+    assert not isinstance(back["tracked"], nn.Parameter) and back["tracked"].requires_grad
+    assert not back["plain"].requires_grad
+
+
 def test_failed_save_leaves_existing_file_untouched(tmp_path):
     path = tmp_path / "keep.safetensors"
     cr.save({"w": cr.ones(2)}, path)

@@ -131,12 +131,13 @@ def _is_flat_state_dict(obj: Any) -> bool:
 def _serialize(obj: Any) -> bytes:
     if _is_flat_state_dict(obj):
         # Tensor names are the keys, as safetensors.torch expects. The structure is still
-        # written, to restore the key order (the file orders tensors its own way) and the
-        # Parameter flags.
+        # written, to restore the key order (the file orders tensors its own way), which
+        # tensors are Parameters and which require gradients.
         arrays = {k: _contiguous(v._data) for k, v in obj.items()}
         structure = {"$state_dict": list(obj.keys()),
                      "ordered": isinstance(obj, OrderedDict),
-                     "parameters": [k for k, v in obj.items() if isinstance(v, Parameter)]}
+                     "parameters": [k for k, v in obj.items() if isinstance(v, Parameter)],
+                     "requires_grad": [k for k, v in obj.items() if v._rg]}
         metadata = {"format": "pt"}
     else:
         enc = _Encoder()
@@ -346,8 +347,11 @@ def load(f: str | os.PathLike | IO[bytes], map_location=None,
     structure = spec["object"]
     if isinstance(structure, dict) and "$state_dict" in structure:
         params = set(structure.get("parameters", []))
-        tensors = _make_tensors(arrays, {k: {"parameter": True, "requires_grad": True}
-                                         for k in params})
+        # (files written before the requires_grad list: every Parameter required gradients)
+        grads = set(structure.get("requires_grad", params))
+        tensors = _make_tensors(arrays, {k: {"parameter": k in params,
+                                             "requires_grad": k in grads}
+                                         for k in params | grads})
         keys = structure["$state_dict"]
         cls = OrderedDict if structure.get("ordered") else dict
         return cls((k, tensors[k]) for k in keys)

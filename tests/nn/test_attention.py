@@ -200,6 +200,17 @@ def test_multihead_attention_errors():
         m(x, x, x, is_causal=True)
     with pytest.raises(RuntimeError, match="2D attn_mask"):
         m(x, x, x, attn_mask=cr.zeros(L + 1, L))
+    for need_weights in (True, False):  # a float mask of another dtype is refused, as torch
+        with pytest.raises(RuntimeError, match="attn_mask to be bool or of the query's dtype"):
+            m(x, x, x, attn_mask=cr.zeros(L, L, dtype=cr.float64), need_weights=need_weights)
+        with pytest.raises(RuntimeError, match="key_padding_mask to be bool"):
+            m(x, x, x, key_padding_mask=cr.zeros(N, L, dtype=cr.float64),
+              need_weights=need_weights)
+
+
+def test_attention_modules_print_as_torch():
+    assert str(nn.MultiheadAttention(E, HEADS)) == str(torch.nn.MultiheadAttention(E, HEADS))
+    assert str(nn.TransformerEncoderLayer(8, 2)) == str(torch.nn.TransformerEncoderLayer(8, 2))
 
 
 def test_multihead_attention_dropout_in_training_only():

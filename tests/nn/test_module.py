@@ -443,6 +443,26 @@ def test_load_from_state_dict_override_and_hooks():
     assert list(net.state_dict()) == ["0.num_batches_tracked"] and pre == [""]
 
 
+def test_load_post_hooks_edit_keys_before_the_strict_check():
+    # as in PyTorch: post-hooks run children first, after the values are in, and what they
+    # leave in the key lists decides the strict check
+    m = nn.Linear(1, 1)
+    m.register_load_state_dict_post_hook(lambda mod, keys: keys.unexpected_keys.clear())
+    result = m.load_state_dict({**m.state_dict(), "old_key": cr.ones(1)})
+    assert result.unexpected_keys == [] and result.missing_keys == []
+    m = nn.Linear(1, 1)
+    m.register_load_state_dict_post_hook(lambda mod, keys: keys.missing_keys.append("fake"))
+    with pytest.raises(RuntimeError, match='Missing key.*"fake"'):
+        m.load_state_dict(m.state_dict())
+    order = []
+    net = nn.Sequential(nn.Sequential(nn.Linear(1, 1)), nn.Linear(1, 1))
+    for name, mod in net.named_modules():
+        mod.register_load_state_dict_post_hook(
+            lambda mod, keys, name=name: order.append(name or "root"))
+    net.load_state_dict(net.state_dict())
+    assert order == ["0.0", "0", "1", "root"]
+
+
 def test_extra_state_round_trip():
     class WithExtra(nn.Module):
         def __init__(self):

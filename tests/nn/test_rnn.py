@@ -300,6 +300,27 @@ def test_repr_matches_torch():
     assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == repr(
         torch.nn.RNNCell(3, 4, nonlinearity="relu"))
     assert repr(nn.GRUCell(3, 4, bias=False)) == repr(torch.nn.GRUCell(3, 4, bias=False))
+    for p in (1, 0.1234567):  # dropout printed as the float it is, as PyTorch
+        assert repr(nn.GRU(3, 4, 2, dropout=p)) == repr(torch.nn.GRU(3, 4, 2, dropout=p))
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
+def test_empty_batch_matches_torch(mode):
+    cm, tm = _make(mode, num_layers=2, bidirectional=True)
+    _copy_from_torch(cm, tm)
+    x, tx = cr.zeros(T, 0, I, dtype=cr.float64, requires_grad=True), torch.zeros(
+        T, 0, I, dtype=torch.float64, requires_grad=True)
+    (out, state), (tout, tstate) = cm(x), tm(tx)
+    assert out.shape == tuple(tout.shape)
+    h, th = (state[0], tstate[0]) if mode == "LSTM" else (state, tstate)
+    (out.sum() + h.sum()).backward()
+    (tout.sum() + th.sum()).backward()
+    assert x.grad.shape == tuple(tx.grad.shape)
+    for (_, p), (_, tp) in zip(cm.named_parameters(), tm.named_parameters()):
+        _close(p.grad, tp.grad)
+    cell = {"LSTM": nn.LSTMCell, "GRU": nn.GRUCell, "RNN_TANH": nn.RNNCell}[mode](I, H)
+    h1 = cell(cr.zeros(0, I))
+    assert (h1[0] if mode == "LSTM" else h1).shape == (0, H)
 
 
 def test_init_is_uniform_in_bound():
@@ -328,6 +349,8 @@ def test_errors():
         nn.LSTM(I, H, proj_size=2)
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(I, H, nonlinearity="gelu")
+    with pytest.raises(ValueError, match="input_size must be greater than zero"):
+        nn.LSTM(0, H)
     with pytest.raises(ValueError, match="dropout"):
         nn.GRU(I, H, dropout=1.5)
     with pytest.warns(UserWarning, match="dropout"):

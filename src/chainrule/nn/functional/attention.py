@@ -152,7 +152,12 @@ def _as_float_mask(mask, dtype, name):
     const = _additive(mask, dtype, False, name)
     if const is not None:
         return _wrap(const)
-    return mask if isinstance(mask, Tensor) else _wrap(np.asarray(mask, dtype))
+    if isinstance(mask, Tensor):
+        if mask._data.dtype != dtype:  # (it would promote the scores, as PyTorch refuses)
+            raise RuntimeError(f"multi_head_attention_forward: expected {name} to be bool or "
+                               f"of the query's dtype {np.dtype(dtype).name}, got {mask.dtype}")
+        return mask
+    return _wrap(np.asarray(mask, dtype))
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,

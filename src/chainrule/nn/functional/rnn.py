@@ -131,7 +131,8 @@ def _input_projection(x, w_ih_t, bias):
     transposed view of ``W_ih`` (OpenBLAS packs it more cheaply).
     """
     T, B, I = x.shape
-    out = np.matmul(x.reshape(T * B, I), w_ih_t).reshape(T, B, -1)
+    # (explicit sizes, not -1, throughout this module: they also hold for an empty batch)
+    out = np.matmul(x.reshape(T * B, I), w_ih_t).reshape(T, B, w_ih_t.shape[1])
     out += bias
     return out
 
@@ -172,7 +173,7 @@ def _weight_grads(dA, x, h0, hs, w_ih, needs, reverse):
     fa = dA.reshape(T * B, G)
     nx, nwi, nwh, nbi, nbh = needs
     dx = np.matmul(fa, w_ih).reshape(x.shape) if nx else None
-    dwi = np.matmul(fa.T, x.reshape(T * B, -1)) if nwi else None
+    dwi = np.matmul(fa.T, x.reshape(T * B, x.shape[-1])) if nwi else None
     dwh = None
     if nwh:
         # sum_t dA_t^T h_{t-1}: the previous states are ``hs`` shifted by one step (no copy)
@@ -180,7 +181,8 @@ def _weight_grads(dA, x, h0, hs, w_ih, needs, reverse):
         first, rest, prev = (T - 1, dA[:-1], hs[1:]) if reverse else (0, dA[1:], hs[:-1])
         dwh = np.matmul(dA[first].T, h0)
         if T > 1:
-            dwh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, hs.shape[-1]))
+            n = (T - 1) * B
+            dwh += np.matmul(rest.reshape(n, G).T, prev.reshape(n, hs.shape[-1]))
     db = fa.sum(0) if nbi or nbh else None
     return dx, dwi, dwh, db if nbi else None, (db.copy() if nbi else db) if nbh else None
 
@@ -194,7 +196,8 @@ def _hidden_weight_grad(dH, h0, hs, reverse):
     first, rest, prev = (T - 1, dH[:, :-1], hs[1:]) if reverse else (0, dH[:, 1:], hs[:-1])
     dwh = np.matmul(dH[:, first], h0)
     if T > 1:
-        dwh += np.matmul(rest.reshape(G, -1), prev.reshape(-1, hs.shape[-1]))
+        n = (T - 1) * hs.shape[1]
+        dwh += np.matmul(rest.reshape(G, n), prev.reshape(n, hs.shape[-1]))
     return dwh
 
 
@@ -291,7 +294,7 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     # All steps' input projections (and biases) in one GEMM, (4H, I+1) @ (I+1, T*B): step t's
     # are the (4H, B) block xp[:, t] (strided; read once per step).
     xp = _scratch.take((4 * H, T, B), dt)
-    np.matmul(w_i, xo.reshape(T * B, -1).T, out=xp.reshape(4 * H, -1))
+    np.matmul(w_i, xo.reshape(T * B, xo.shape[-1]).T, out=xp.reshape(4 * H, T * B))
     acts = _scratch.take((T, 4 * H, B), dt)  # the gate activations, step by step
     cs = _scratch.take((T, H, B), dt)
     tcs = _scratch.take((T, H, B), dt)
@@ -399,7 +402,8 @@ def _lstm_weight_grads(dA, xo, h0, hs, w_ih, rows, needs, reverse):
     inv = np.argsort(rows)
     nx, _, _, nwi, nwh, nbi, nbh = needs
     dx = np.matmul(flat.T, w_ih[rows]).reshape(T, B, I) if nx else None
-    dwb = np.matmul(flat, xo.reshape(T * B, -1))[inv] if nwi or nbi or nbh else None
+    dwb = (np.matmul(flat, xo.reshape(T * B, I + 1))[inv] if nwi or nbi or nbh
+           else None)
     dwi = np.ascontiguousarray(dwb[:, :I]) if nwi else None
     dbi = dwb[:, I].copy() if nbi else None
     dbh = dwb[:, I].copy() if nbh else None
@@ -436,7 +440,7 @@ def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse, tape):
     # All steps' input projections (and biases) in one GEMM, (3H, I+1) @ (I+1, T*B): step t's
     # are the (3H, B) block xp[:, t] (strided; read once per step).
     xp = _scratch.take((3 * H, T, B), dt)
-    np.matmul(w_i, xo.reshape(T * B, -1).T, out=xp.reshape(3 * H, -1))
+    np.matmul(w_i, xo.reshape(T * B, xo.shape[-1]).T, out=xp.reshape(3 * H, T * B))
     acts = _scratch.take((T, 3 * H, B), dt)  # the gates r, z, n, step by step
     hns = _scratch.take((T, H, B), dt)  # W_hn h_{t-1} + b_hn, kept for the backward
     hs = _scratch.take((T, H, B), dt)
@@ -546,7 +550,8 @@ def _gru_weight_grads(dA, xo, h0, hs, w_ih, needs, reverse):
     fx = flat[H:]
     nx, _, nwi, nwh, nbi, nbh = needs
     dx = np.matmul(fx.T, w_ih).reshape(T, B, I) if nx else None
-    dwb = np.matmul(fx, xo.reshape(T * B, -1)) if nwi or nbi or nbh else None  # r, z, n
+    dwb = (np.matmul(fx, xo.reshape(T * B, I + 1)) if nwi or nbi or nbh  # r, z, n
+           else None)
     dwi = np.ascontiguousarray(dwb[:, :I]) if nwi else None
     dbi = dwb[:, I].copy() if nbi else None
     dwh = None

@@ -7,7 +7,7 @@ import numpy as np
 from chainrule import _dtype
 from chainrule.nn import init
 from chainrule.nn.functional.attention import multi_head_attention_forward
-from chainrule.nn.modules.linear import Linear
+from chainrule.nn.modules.linear import NonDynamicallyQuantizableLinear
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
@@ -90,7 +90,8 @@ class MultiheadAttention(Module):
             self.in_proj_bias = _empty((3 * embed_dim,), dtype)
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        dtype=dtype)
         if add_bias_kv:
             self.bias_k = _empty((1, 1, embed_dim), dtype)
             self.bias_v = _empty((1, 1, embed_dim), dtype)

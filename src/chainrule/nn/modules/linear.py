@@ -95,6 +95,12 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A :class:`Linear` under PyTorch's name for ``MultiheadAttention.out_proj``, so that
+    attention and transformer modules print exactly as in PyTorch. It behaves as ``Linear``.
+    """
+
+
 class Bilinear(Module):
     """``y = x1^T A x2 + b`` with a learned ``(out, in1, in2)`` tensor ``A``.
 

@@ -1002,7 +1002,9 @@ class Module:
 
         Everything is checked first: with ``strict=True`` any missing or unexpected key, and
         in any case a shape mismatch or a non-tensor value, raises a ``RuntimeError`` that
-        lists all the problems, and then nothing has been modified. Values are copied in place
+        lists all the problems, and then nothing has been modified. (When post-hooks are
+        registered, they run after the values are in and may edit the key lists, so the
+        strict check on the keys comes after them, as in PyTorch.) Values are copied in place
         into the existing tensors (so optimizers holding the parameters stay valid) and cast
         to their dtype. The values may be chainrule tensors, NumPy arrays or torch tensors.
 
@@ -1032,7 +1034,6 @@ class Module:
         missing_keys: list[str] = []
         unexpected_keys: list[str] = []
         error_msgs: list[str] = []
-        post_hooks: list[tuple[Module, Callable]] = []
 
         outer_queue = getattr(_LOADING, "queue", None)
         _LOADING.queue = queue = []
@@ -1053,27 +1054,52 @@ class Module:
                                     if k.startswith(child_prefix)}
                         children.append((child, child_prefix, child_sd))
                 stack.extend(reversed(children))
-                post_hooks.extend((module, h) for h in module._load_state_dict_post_hooks.values())
         finally:
             _LOADING.queue = outer_queue
 
-        if strict:
-            if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
-            if missing_keys:
-                error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing_keys)))
-        if error_msgs:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self._get_name(), "\n\t".join(error_msgs)))
+        # Post-hooks run after the values are in, children before parents, and may edit the
+        # key lists (e.g. clear keys that a newer version of the model no longer has) before
+        # the strict check, as in PyTorch. Without post-hooks the strict check comes first,
+        # so that a failing load modifies nothing.
+        post_hooks = [(m, h) for m in self._post_order()
+                      for h in m._load_state_dict_post_hooks.values()]
+        if error_msgs or (strict and not post_hooks and (missing_keys or unexpected_keys)):
+            self._raise_load_errors(strict, missing_keys, unexpected_keys, error_msgs)
         for write in queue:
             write()
         result = _IncompatibleKeys(missing_keys, unexpected_keys)
         for module, hook in post_hooks:
             if hook(module, result) is not None:
                 raise RuntimeError("load_state_dict post-hook must return None")
+        if strict and (missing_keys or unexpected_keys):
+            self._raise_load_errors(strict, missing_keys, unexpected_keys, [])
         return result
+
+    def _raise_load_errors(self, strict: bool, missing_keys: list[str],
+                           unexpected_keys: list[str], error_msgs: list[str]) -> None:
+        msgs = list(error_msgs)
+        if strict:
+            if unexpected_keys:
+                msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in unexpected_keys)))
+            if missing_keys:
+                msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in missing_keys)))
+        raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
+            self._get_name(), "\n\t".join(msgs)))
+
+    def _post_order(self) -> list[Module]:
+        """This module and its descendants, each after its children (no recursion)."""
+        order: list[Module] = []
+        stack: list[tuple[Module, bool]] = [(self, False)]
+        while stack:
+            module, expanded = stack.pop()
+            if expanded:
+                order.append(module)
+                continue
+            stack.append((module, True))
+            stack.extend((c, False) for c in reversed(module._modules.values()) if c is not None)
+        return order
 
     # ------------------------------------------------------------------ printing
     def _get_name(self) -> str:

@@ -80,7 +80,8 @@ class RNNBase(Module):
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
-        for name, v in (("hidden_size", hidden_size), ("num_layers", num_layers)):
+        for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
+                        ("num_layers", num_layers)):
             if not isinstance(v, int) or isinstance(v, bool):
                 raise TypeError(f"{name} should be of type int, got: {type(v).__name__}")
             if v <= 0:
@@ -149,7 +150,7 @@ class RNNBase(Module):
         if self.batch_first is not False:
             s += f", batch_first={self.batch_first}"
         if self.dropout != 0:
-            s += f", dropout={self.dropout:g}"
+            s += f", dropout={self.dropout}"
         if self.bidirectional is not False:
             s += f", bidirectional={self.bidirectional}"
         return s
