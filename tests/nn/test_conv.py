@@ -64,6 +64,9 @@ CONV2D = [
     # C/groups*kh*kw >= 64: the whole-batch GEMM layout (the cases above multiply per sample)
     ((2, 8, 7, 6), (4, 8, 3, 3), True, {"stride": 2, "padding": 1}),
     ((2, 16, 6, 6), (8, 8, 3, 3), False, {"groups": 2, "padding": (1, 2), "dilation": (1, 2)}),
+    # An empty batch: an empty output, zero weight and bias gradients (both layouts)
+    ((0, 2, 5, 5), (4, 2, 3, 3), True, {}),
+    ((0, 8, 7, 6), (4, 8, 3, 3), True, {"stride": 2, "padding": 1}),
 ]
 
 
@@ -79,6 +82,8 @@ CONV1D = [
     ((2, 3, 8), (4, 3, 4), True, {"padding": "same"}),
     ((3, 10), (2, 3, 3), True, {"stride": 3}),  # unbatched
     ((2, 16, 9), (4, 16, 5), True, {"padding": 2}),
+    ((0, 1, 5), (2, 1, 3), True, {}),  # empty batch
+    ((0, 16, 9), (4, 16, 5), False, {"padding": 2}),
 ]
 
 
@@ -98,6 +103,8 @@ CONV_T2D = [
                                          "output_padding": (1, 2), "padding": (1, 0)}),
     ((3, 4, 4), (3, 2, 3, 3), True, {"stride": 2}),  # unbatched
     ((2, 8, 4, 3), (8, 9, 3, 3), True, {"stride": 2, "padding": 1}),
+    ((0, 2, 5, 5), (2, 4, 3, 3), True, {}),  # empty batch
+    ((0, 8, 4, 3), (8, 9, 3, 3), True, {"stride": 2, "padding": 1}),
 ]
 
 
@@ -243,6 +250,9 @@ def _copy_params(ours, theirs):
     ("ConvTranspose2d", (4, 6, 3), {"stride": 2, "padding": 1, "output_padding": 1,
                                     "groups": 2}, (2, 4, 5, 5)),
     ("ConvTranspose1d", (3, 2, 4), {"stride": 3, "bias": False}, (2, 3, 6)),
+    ("Conv2d", (2, 4, 3), {}, (0, 2, 5, 5)),  # empty batches
+    ("Conv1d", (4, 2, 5), {"stride": 2, "groups": 2}, (0, 4, 12)),
+    ("ConvTranspose2d", (4, 6, 3), {"stride": 2, "groups": 2}, (0, 4, 5, 5)),
 ])
 def test_layers_match_torch(cls, args, kwargs, xshape):
     ours = getattr(nn, cls)(*args, **kwargs).double()
@@ -283,6 +293,32 @@ def test_conv_transpose_output_size():
     assert tuple(m(x, output_size=[12, 12]).shape) == (1, 2, 12, 12)
     with pytest.raises(ValueError, match="output size"):
         m(x, output_size=[14, 14])
+
+
+@pytest.mark.parametrize("cls,xshape,output_size", [
+    ("ConvTranspose2d", (1, 4, 6, 6), [12, 12]),
+    ("ConvTranspose2d", (1, 4, 6, 6), [1, 2, 12, 12]),  # the whole shape
+    ("ConvTranspose2d", (1, 4, 6, 6), [2, 12, 12]),  # neither: 2 or 4 entries
+    ("ConvTranspose2d", (1, 4, 6, 6), [0, 1, 2, 12, 12]),
+    ("ConvTranspose2d", (4, 6, 6), [2, 12, 12]),  # unbatched: 2 or 3 entries
+    ("ConvTranspose2d", (4, 6, 6), [1, 2, 12, 12]),
+    ("ConvTranspose1d", (1, 4, 6), [1, 2, 12]),
+    ("ConvTranspose1d", (1, 4, 6), [2, 12]),
+    ("ConvTranspose1d", (4, 6), [2, 12]),
+    ("ConvTranspose1d", (4, 6), [1, 2, 12]),
+])
+def test_conv_transpose_output_size_length_as_torch(cls, xshape, output_size):
+    # PyTorch takes the spatial sizes or the whole output shape, nothing in between.
+    ours = getattr(nn, cls)(4, 2, 3, stride=2, padding=1)
+    theirs = getattr(torch.nn, cls)(4, 2, 3, stride=2, padding=1)
+    try:
+        expected = tuple(theirs(torch.randn(*xshape), output_size=output_size).shape)
+    except ValueError as e:
+        with pytest.raises(ValueError, match=r"output_size must have \d or \d elements"):
+            ours(cr.randn(*xshape), output_size=output_size)
+        assert "elements" in str(e)
+    else:
+        assert tuple(ours(cr.randn(*xshape), output_size=output_size).shape) == expected
 
 
 def test_layer_argument_errors():

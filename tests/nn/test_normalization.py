@@ -46,7 +46,10 @@ def compare(cfn, tfn, shapes, consts=()):
 STATS = (np.linspace(-1, 1, 3), np.linspace(0.5, 2, 3))  # running mean, running var
 
 
-@pytest.mark.parametrize("shape", [(4, 3), (4, 3, 5), (4, 3, 2, 3)])
+# The last three are empty (no sample, or no position): an empty output, zero weight and
+# bias gradients, and running statistics left as they were.
+@pytest.mark.parametrize("shape", [(4, 3), (4, 3, 5), (4, 3, 2, 3), (0, 3), (0, 3, 2, 2),
+                                   (2, 3, 0)])
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_matches_torch(shape, training):
     def ours(x, w, b, rm, rv):
@@ -74,7 +77,7 @@ def test_layer_norm_matches_torch(shape, norm):
 
 
 @pytest.mark.parametrize("shape,groups", [((3, 4, 3, 2), 2), ((3, 6, 5), 3), ((2, 4), 1),
-                                          ((2, 4, 3), 4)])
+                                          ((2, 4, 3), 4), ((0, 4, 3), 2)])
 def test_group_norm_matches_torch(shape, groups):
     c = shape[1]
     compare(lambda x, w, b: F.group_norm(x, groups, w, b),
@@ -89,7 +92,8 @@ def test_instance_norm_matches_torch():
     compare(lambda x: F.instance_norm(x), lambda x: TF.instance_norm(x), [(2, 3, 5)])
 
 
-@pytest.mark.parametrize("size,shape", [(3, (2, 5, 3, 2)), (4, (2, 5, 3)), (1, (1, 3, 2, 2))])
+@pytest.mark.parametrize("size,shape", [(3, (2, 5, 3, 2)), (4, (2, 5, 3)), (1, (1, 3, 2, 2)),
+                                        (2, (0, 4, 3)), (3, (0, 5, 3, 2)), (2, (2, 0, 3))])
 def test_local_response_norm_matches_torch(size, shape):
     compare(lambda x: F.local_response_norm(x, size, 0.1, 0.5, 2.0),
             lambda x: TF.local_response_norm(x, size, 0.1, 0.5, 2.0), [shape])
@@ -151,6 +155,11 @@ def _run_steps(ours, theirs, shape, steps, train=True):
     ("GroupNorm", (2, 4), {"affine": False}, (3, 4, 2, 2)),
     ("GroupNorm", (2, 4), {"bias": False}, (3, 4, 2, 2)),
     ("LocalResponseNorm", (2,), {}, (2, 5, 3, 3)),
+    # empty batches: running statistics kept, num_batches_tracked counted (as PyTorch)
+    ("BatchNorm2d", (3,), {}, (0, 3, 2, 2)),
+    ("BatchNorm1d", (3,), {"momentum": None}, (0, 3)),
+    ("GroupNorm", (2, 4), {}, (0, 4, 3)),
+    ("LocalResponseNorm", (2,), {}, (0, 4, 3)),
 ])
 def test_layers_match_torch_train_then_eval(cls, args, kwargs, shape):
     ours = getattr(nn, cls)(*args, **kwargs).double()
@@ -184,6 +193,15 @@ def test_batch_norm_buffers():
     assert m.running_mean.grad is None and not m.running_mean.requires_grad
 
 
+def test_batch_norm_empty_batch_between_batches():
+    # An empty batch changes no running statistic (its mean would be NaN), as PyTorch's.
+    ours, theirs = nn.BatchNorm2d(3).double(), torch.nn.BatchNorm2d(3).double()
+    _run_steps(ours, theirs, (4, 3, 2, 2), 2)
+    _run_steps(ours, theirs, (0, 3, 2, 2), 1)
+    _run_steps(ours, theirs, (4, 3, 2, 2), 1)
+    assert int(ours.num_batches_tracked) == 4
+
+
 def test_batch_norm_loads_old_state_dict_without_count():
     m = nn.BatchNorm1d(2)
     state = {k: v for k, v in m.state_dict().items() if k != "num_batches_tracked"}
@@ -212,3 +230,59 @@ def test_float32_stays_float32():
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("call", [
+    # running statistics: both or neither, and both in evaluation mode
+    lambda N, F, L: F.batch_norm(L.randn(4, 3), None, None, training=False),
+    lambda N, F, L: F.batch_norm(L.randn(1, 3), None, None, training=False),
+    lambda N, F, L: F.batch_norm(L.randn(4, 3), L.zeros(3), None, training=False),
+    lambda N, F, L: F.batch_norm(L.randn(4, 3), None, L.ones(3), training=False),
+    lambda N, F, L: F.batch_norm(L.randn(4, 3), L.zeros(3), None, training=True),
+    lambda N, F, L: F.batch_norm(L.randn(4, 3), None, L.ones(3), training=True),
+    lambda N, F, L: F.instance_norm(L.randn(2, 3, 4), L.zeros(3), None),
+    # one value to normalize
+    lambda N, F, L: N.InstanceNorm1d(3)(L.randn(2, 3, 1)),
+    lambda N, F, L: N.InstanceNorm1d(3)(L.randn(3, 1)),
+    lambda N, F, L: N.InstanceNorm2d(3)(L.randn(2, 3, 1, 1)),
+    lambda N, F, L: F.instance_norm(L.randn(2, 3, 1, 1)),
+    lambda N, F, L: N.GroupNorm(3, 3)(L.randn(1, 3)),
+    lambda N, F, L: N.GroupNorm(3, 3)(L.randn(1, 3, 1)),
+    # sizes
+    lambda N, F, L: N.InstanceNorm2d(3, track_running_stats=True)(L.randn(2, 4, 3, 3)),
+    lambda N, F, L: N.InstanceNorm2d(3, track_running_stats=True).eval()(L.randn(2, 4, 3, 3)),
+    lambda N, F, L: F.instance_norm(L.randn(2, 4, 3), weight=L.ones(3)),
+    lambda N, F, L: N.LocalResponseNorm(0)(L.randn(2, 4, 3)),
+])
+@pytest.mark.filterwarnings("ignore:input's size at dim=1 does not match num_features")
+def test_errors_as_torch(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch.nn, TF, torch)
+    with pytest.raises(Exception) as ours:
+        call(nn, F, cr)
+    assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda N, F, L: N.InstanceNorm1d(3)(L.randn(2, 3, 2)),  # two positions are enough
+    lambda N, F, L: N.InstanceNorm1d(3, track_running_stats=True).eval()(L.randn(2, 3, 1)),
+    lambda N, F, L: F.instance_norm(L.randn(2, 3, 1), L.zeros(3), L.ones(3),
+                                    use_input_stats=False),
+    lambda N, F, L: N.GroupNorm(3, 3)(L.randn(2, 3)),
+    lambda N, F, L: N.GroupNorm(3, 3)(L.randn(1, 3, 2)),
+    lambda N, F, L: F.batch_norm(L.randn(1, 3), L.zeros(3), L.ones(3), training=False),
+])
+def test_edge_cases_torch_accepts(call):
+    # Next to the checks above: what they must not reject.
+    assert tuple(call(nn, F, cr).shape) == tuple(call(torch.nn, TF, torch).shape)
+
+
+def test_rejected_input_leaves_running_statistics():
+    m = nn.InstanceNorm2d(3, track_running_stats=True)
+    with pytest.raises(RuntimeError, match="running_mean should contain 4 elements not 3"):
+        m(cr.randn(2, 4, 3, 3))
+    rm, rv = cr.zeros(3), cr.ones(3)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        F.batch_norm(cr.randn(1, 3), rm, rv, training=True)
+    for m_rm, m_rv in ((m.running_mean, m.running_var), (rm, rv)):
+        assert m_rm.tolist() == [0.0] * 3 and m_rv.tolist() == [1.0] * 3

@@ -54,6 +54,8 @@ MAX2D = [
     ((3, 10, 9), {"kernel_size": (3, 2), "stride": (2, 3), "padding": 1, "ceil_mode": True}),
     ((1, 2, 6, 6), {"kernel_size": 3, "stride": 1}),  # overlapping windows
     ((1, 2, 7, 7), {"kernel_size": 2, "stride": 3}),  # gaps between windows
+    # padding up to half the kernel itself, however dilated (PyTorch's bound)
+    ((1, 2, 8, 8), {"kernel_size": 2, "padding": 1, "dilation": 3}),
 ]
 
 
@@ -162,6 +164,8 @@ def test_avg_pool1d_matches_torch(kw):
     ((2, 3, 8, 8), 4),
     ((2, 3, 5, 7), 1),  # global
     ((3, 5, 7), (8, None)),  # upsampling rows, keeping columns
+    ((0, 2, 4, 4), 2),  # an empty batch
+    ((0, 4, 4), (None, 3)),  # unbatched, no channels
 ])
 def test_adaptive_pool2d_matches_torch(shape, out):
     compare(lambda x: F.adaptive_avg_pool2d(x, out), lambda x: TF.adaptive_avg_pool2d(x, out),
@@ -170,12 +174,33 @@ def test_adaptive_pool2d_matches_torch(shape, out):
             lambda x: TF.adaptive_max_pool2d(x, out, return_indices=True), shape, ties=True)
 
 
-@pytest.mark.parametrize("shape,out", [((2, 3, 10), 4), ((3, 7), 3), ((2, 2, 4), 6)])
+@pytest.mark.parametrize("shape,out", [((2, 3, 10), 4), ((3, 7), 3), ((2, 2, 4), 6),
+                                       ((0, 2, 4), 2)])
 def test_adaptive_pool1d_matches_torch(shape, out):
     compare(lambda x: F.adaptive_avg_pool1d(x, out), lambda x: TF.adaptive_avg_pool1d(x, out),
             shape)
     compare(lambda x: F.adaptive_max_pool1d(x, out, return_indices=True),
             lambda x: TF.adaptive_max_pool1d(x, out, return_indices=True), shape, ties=True)
+
+
+@pytest.mark.parametrize("nd,shape,out", [
+    (2, (1, 2, 4, 4), (0, 2)), (2, (1, 2, 4, 4), (2, 0)), (2, (1, 2, 4, 4), 0),
+    (2, (2, 4, 4), (None, 0)), (1, (1, 2, 4), 0), (1, (2, 4), (0,)),
+])
+@pytest.mark.parametrize("op", ["adaptive_avg_pool", "adaptive_max_pool"])
+def test_adaptive_pool_to_an_empty_output(nd, shape, out, op):
+    # PyTorch's forward gives an empty output (its backward then refuses the empty gradient;
+    # ours is zero, as nothing was read).
+    name = f"{op}{nd}d"
+    x = cr.randn(*shape, requires_grad=True)
+    kw = {"return_indices": True} if "max" in op else {}
+    y, ty = getattr(F, name)(x, out, **kw), getattr(TF, name)(torch.randn(*shape), out, **kw)
+    if kw:
+        (y, idx), (ty, tidx) = y, ty
+        assert idx.dtype == cr.int64 and tuple(idx.shape) == tuple(tidx.shape)
+    assert tuple(y.shape) == tuple(ty.shape) and y.numel() == 0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(shape, np.float32))
 
 
 @pytest.mark.parametrize("fn", [
@@ -218,6 +243,35 @@ def test_errors(call, match):
         call()
 
 
+@pytest.mark.parametrize("call", [
+    # padding beyond half the kernel, allowed by the dilated window but not by PyTorch
+    lambda F, L: F.max_pool2d(L.randn(1, 1, 6, 6), 3, padding=2, dilation=2),
+    lambda F, L: F.max_pool1d(L.randn(1, 1, 6), 3, padding=2, dilation=2),
+    lambda F, L: F.max_pool2d(L.randn(1, 1, 6, 6), 2, padding=-1),
+    # adaptive max pooling: no empty axis but the batch
+    lambda F, L: F.adaptive_max_pool1d(L.randn(2, 0, 4), 2),
+    lambda F, L: F.adaptive_max_pool2d(L.randn(2, 0, 4, 4), 2),
+    lambda F, L: F.adaptive_max_pool2d(L.randn(1, 2, 4, 0), 2),
+    lambda F, L: F.adaptive_avg_pool2d(L.randn(1, 2, 0, 4), 2),
+    # output_size: 2-d takes an int or a pair (None entries allowed), 1-d an int or a 1-tuple
+    lambda F, L: F.adaptive_avg_pool2d(L.randn(1, 1, 4, 4), (3,)),
+    lambda F, L: F.adaptive_max_pool2d(L.randn(1, 1, 4, 4), (3,)),
+    lambda F, L: F.adaptive_avg_pool2d(L.randn(1, 1, 4, 4), (1, 2, 3)),
+    lambda F, L: F.adaptive_avg_pool2d(L.randn(1, 1, 4, 4), None),
+    lambda F, L: F.adaptive_max_pool2d(L.randn(1, 1, 4, 4), None),
+    lambda F, L: F.adaptive_avg_pool1d(L.randn(1, 1, 4), None),
+    lambda F, L: F.adaptive_max_pool1d(L.randn(1, 1, 4), None),
+    lambda F, L: F.adaptive_max_pool1d(L.randn(1, 1, 4), (None,)),
+    lambda F, L: F.adaptive_avg_pool1d(L.randn(1, 1, 4), (3, 2)),
+])
+def test_errors_as_torch(call):
+    with pytest.raises(Exception) as theirs:
+        call(TF, torch)
+    with pytest.raises(Exception) as ours:
+        call(F, cr)
+    assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+
+
 @pytest.mark.parametrize("cls,args,kwargs,shape", [
     ("MaxPool2d", (2,), {}, (2, 3, 8, 8)),
     ("MaxPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 3, 9, 9)),
@@ -228,6 +282,8 @@ def test_errors(call, match):
     ("AdaptiveAvgPool1d", (5,), {}, (1, 4, 8)),
     ("AdaptiveMaxPool2d", ((5, 7),), {}, (1, 4, 8, 9)),
     ("AdaptiveMaxPool1d", (3,), {}, (1, 4, 8)),
+    ("AdaptiveMaxPool2d", (2,), {}, (0, 2, 4, 4)),  # an empty batch
+    ("AdaptiveMaxPool2d", ((None, 3),), {}, (1, 2, 4, 4)),
 ])
 def test_layers_match_torch(cls, args, kwargs, shape):
     ours, theirs = getattr(nn, cls)(*args, **kwargs), getattr(torch.nn, cls)(*args, **kwargs)

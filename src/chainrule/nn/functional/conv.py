@@ -103,11 +103,13 @@ def _im2col(x4, kh, kw, oh, ow, stride, padding, dilation, groups, per_sample=Fa
     """Columns of ``x4`` ``(N, C, H, W)``: ``(groups, C/groups * kh * kw, N * oh * ow)``, row
     ``(c, p, q)`` and column ``(n, i, j)`` holding ``xpad[n, c, i*sh + p*dh, j*sw + q*dw]``;
     or ``(N, groups, C/groups * kh * kw, oh * ow)`` with ``per_sample``."""
+    n, c = x4.shape[:2]
+    k = c // groups * kh * kw  # spelled out, not -1: an empty batch (N = 0) has no size to infer
     win = _windows(_pad_zeros(x4, padding), kh, kw, oh, ow, stride, dilation)
     if per_sample:
-        return np.ascontiguousarray(win).reshape(x4.shape[0], groups, -1, oh * ow)
+        return np.ascontiguousarray(win).reshape(n, groups, k, oh * ow)
     cols = np.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))
-    return cols.reshape(groups, -1, x4.shape[0] * oh * ow)
+    return cols.reshape(groups, k, n * oh * ow)
 
 
 # Columns built by a forward pass while gradients are recorded, kept for the weight gradient
@@ -136,15 +138,16 @@ def _recall_cols(x, key):
 
 def _channels_first(g4, groups):
     """``(N, O, oh, ow)`` as contiguous ``(groups, O/groups, N * oh * ow)``."""
-    n, o = g4.shape[:2]
-    gt = np.ascontiguousarray(g4.reshape(n, o, -1).transpose(1, 0, 2))
-    return gt.reshape(groups, o // groups, -1)
+    n, o, oh, ow = g4.shape
+    gt = np.ascontiguousarray(g4.reshape(n, o, oh * ow).transpose(1, 0, 2))
+    return gt.reshape(groups, o // groups, n * oh * ow)
 
 
 def _batch_last(g4, groups):
     """``(N, O, oh, ow)`` as contiguous ``(groups, O/groups, oh * ow * N)``."""
-    o = g4.shape[1]
-    return np.ascontiguousarray(g4.transpose(1, 2, 3, 0)).reshape(groups, o // groups, -1)
+    n, o, oh, ow = g4.shape
+    return np.ascontiguousarray(g4.transpose(1, 2, 3, 0)).reshape(groups, o // groups,
+                                                                   oh * ow * n)
 
 
 def _conv_np(x, w, b=None, *, stride, padding, dilation, groups, osize=None):

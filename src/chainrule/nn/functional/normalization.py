@@ -26,6 +26,8 @@ statistics are recomputed from ``x`` with recorded ops, so second derivatives ar
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from chainrule.autograd.primitive import primitive
@@ -60,7 +62,7 @@ def _stats(x, view, axes, eps):
     """Mean and ``1 / sqrt(biased var + eps)`` over ``axes`` of ``x`` viewed as ``view``,
     keeping dims; NumPy arrays, or recorded Tensor ops under ``create_graph``."""
     xv = x if view is None else R.reshape(x, view)
-    n = int(np.prod([xv.shape[a] for a in axes]))
+    n = max(int(np.prod([xv.shape[a] for a in axes])), 1)  # empty groups: sums are 0, not 0/0
     mean = R.sum(xv, axes, True) / n
     xc = xv - mean
     var = R.sum(xc * xc, axes, True) / n
@@ -70,6 +72,9 @@ def _stats(x, view, axes, eps):
 def _np_stats(x, view, axes, eps):
     """``(mean, biased var, invstd)`` in NumPy, keeping dims."""
     xv = x if view is None else x.reshape(view)
+    if xv.size == 0:  # an empty batch: statistics of nothing, zeros (NumPy's mean warns)
+        zero = xv.sum(axes, keepdims=True)
+        return zero, zero, (zero + x.dtype.type(eps)) ** -0.5
     mean = xv.mean(axes, keepdims=True)
     xc = xv - mean
     xc *= xc
@@ -102,7 +107,7 @@ def _rule_x(g, out, x, w=None, b=None, *, mean, invstd, view, axes, waxes, wview
         dx = gh * invstd
     else:
         xhat = _xhat(x, mean, invstd, view)
-        n = int(np.prod([xhat.shape[a] for a in axes]))
+        n = max(int(np.prod([xhat.shape[a] for a in axes])), 1)  # (empty: sums are 0)
         dx = (gh - R.sum(gh, axes, True) / n
               - xhat * (R.sum(gh * xhat, axes, True) / n)) * invstd
     return R.reshape(dx, x.shape)
@@ -164,8 +169,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
     Args:
         input: ``(N, C)`` or ``(N, C, *)``.
-        running_mean, running_var: ``(C,)`` buffers, or None (then batch statistics are
-            always used).
+        running_mean, running_var: ``(C,)`` buffers; in training mode both may be None
+            (batch statistics only, nothing updated). Eval mode needs them.
         weight, bias: optional ``(C,)`` affine parameters.
         training: use (and update) batch statistics.
         momentum: weight of the new batch statistic in the running average.
@@ -186,23 +191,27 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_float(input, "batch_norm")
     if input.ndim < 2:
         raise ValueError(f"expected 2D or higher input (got {input.ndim}D input)")
-    c = input._data.shape[1]
-    for t, name in ((running_mean, "running_mean"), (running_var, "running_var"),
-                    (weight, "weight"), (bias, "bias")):
-        if t is not None and t.numel() != c:
-            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    if not training:
+        for t, name in ((running_mean, "running_mean"), (running_var, "running_var")):
+            if t is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
+    shape = input._data.shape
+    c = shape[1]
+    _check_channels(c, running_mean=running_mean, running_var=running_var, weight=weight,
+                    bias=bias)
+    _check_pair(running_mean, running_var)
     nd = input.ndim
     axes = (0,) + tuple(range(2, nd))
     wview = (c,) + (1,) * (nd - 2)
-    use_batch = training or running_mean is None or running_var is None
-    if use_batch:
-        n = input._data.size // c
-        if n <= 1:
+    if training:
+        n = shape[0] * math.prod(shape[2:])  # values per channel
+        if n == 1:
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size "
                 f"{input.shape}")
         mean, var, invstd = _np_stats(input._data, None, axes, eps)
-        if training and running_mean is not None and running_var is not None:
+        # An empty batch has no statistics to average in: the running ones stay (PyTorch).
+        if running_mean is not None and n:
             _update_running(running_mean, running_var, mean, var * (n / (n - 1)), momentum)
         stats = (mean, invstd)
         fixed = False
@@ -213,6 +222,18 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             wview)
         stats, fixed = (mean, invstd), True
     return _apply_norm(input, weight, bias, None, axes, axes, wview, eps, stats, fixed)
+
+
+def _check_channels(c, **tensors):
+    for name, t in tensors.items():
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+
+
+def _check_pair(running_mean, running_var):
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither "
+                         "be None")
 
 
 def _update_running(running_mean, running_var, mean, unbiased_var, momentum):
@@ -290,8 +311,13 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         if t is not None and t.numel() != c:
             raise RuntimeError(f"group_norm: expected {name} to have {c} elements, got "
                                f"{list(t.shape)}")
+    spatial = math.prod(input._data.shape[2:])
+    if n * (c // num_groups) * spatial == 1:  # PyTorch's check: one value in a group
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {list(input.shape)}")
     nd = input.ndim
-    view = (n, num_groups, -1)
+    # The group size spelled out, not -1: an empty batch (N = 0) has no size to infer.
+    view = (n, num_groups, c // num_groups * spatial)
     wview = (c,) + (1,) * (nd - 2)
     return _apply_norm(input, weight, bias, view, (2,), (0,) + tuple(range(2, nd)), wview, eps)
 
@@ -323,12 +349,19 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         raise RuntimeError(f"instance_norm: expected an input (N, C, *) with a spatial axis, got "
                            f"{list(input.shape)}")
     nd = input.ndim
-    c = input._data.shape[1]
+    shape = input._data.shape
+    c = shape[1]
+    if use_input_stats and math.prod(shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape}")
+    _check_pair(running_mean, running_var)
+    _check_channels(c, running_mean=running_mean, running_var=running_var, weight=weight,
+                    bias=bias)
     axes = tuple(range(2, nd))
     wview = (c,) + (1,) * (nd - 2)
     waxes = (0,) + axes
     if not use_input_stats:
-        if running_mean is None or running_var is None:
+        if running_mean is None:
             raise RuntimeError("Expected running_mean and running_var to be defined when "
                                "use_input_stats is false")
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
@@ -365,8 +398,12 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     if input.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
                          f"dimensions)")
+    if size <= 0:
+        raise RuntimeError(f"local_response_norm: size must be greater than zero, got {size}")
+    if input._data.size == 0:  # nothing to normalize (no sample, channel or position)
+        return input * 1
     n, c = input._data.shape[:2]
-    sq = (input * input).reshape(n, 1, c, -1)
+    sq = (input * input).reshape(n, 1, c, input._data.size // (n * c))
     # Zero-pad size//2 channels before and (size-1)//2 after, then average `size` channels.
     lo, hi = size // 2, (size - 1) // 2
     zeros = Tensor._wrap(np.zeros((n, 1, lo + hi, sq._data.shape[3]), input._data.dtype))

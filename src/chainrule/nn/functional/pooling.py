@@ -400,11 +400,14 @@ def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op):
         raise RuntimeError(f"{op}: stride should not be zero, but got {list(s)}")
     if any(v <= 0 for v in d):
         raise RuntimeError(f"{op}: dilation must be greater than zero, but got {list(d)}")
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"{op}: pad must be non-negative, but got pad={list(p)}")
+    # Half of the kernel itself, not of the dilated window: PyTorch's bound, the stricter one.
     for kv, pv, dv in zip(k, p, d):
-        if pv < 0 or pv > (dv * (kv - 1) + 1) // 2:
+        if pv > kv // 2:
             raise RuntimeError(
-                f"pad should be at most half of effective kernel size, but got pad={pv}, "
-                f"kernel_size={kv} and dilation={dv}")
+                f"{op}: pad should be at most half of kernel size, but got pad={pv}, "
+                f"kernel_size={kv}" + (f" (dilation={dv} does not count)" if dv > 1 else ""))
     xsize = tuple(input._data.shape[-nd:])
     osize = tuple(_pool_out(*a, ceil_mode) for a in zip(xsize, k, s, p, d))
     if any(o < 1 for o in osize):
@@ -451,7 +454,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
         input: ``(N, C, H, W)`` or ``(C, H, W)``.
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows; ``None`` (default) means ``kernel_size``.
-        padding: implicit -inf padding on both sides, at most half the (dilated) kernel.
+        padding: implicit -inf padding on both sides, at most half the kernel size
+            (undilated, as PyTorch).
         dilation: spacing between window elements.
         ceil_mode: round the output size up (windows may run off the bottom/right edge,
             but must start inside the input or its left padding).
@@ -559,19 +563,31 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 
 # --------------------------------------------------------------------------- adaptive
-def _adaptive_sizes(input, output_size, nd, op):
-    if input.ndim not in (nd + 1, nd + 2) or 0 in input._data.shape[-nd:]:
-        raise RuntimeError(
-            f"{op}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
+def _adaptive_sizes(input, output_size, nd, op, channels=False):
+    """The output's spatial sizes. The input's spatial axes must not be empty, nor (with
+    ``channels``, for max pooling, as PyTorch) any axis after the first."""
+    shape = input._data.shape
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
+                           f"{list(shape)}")
+    for i in range(1 if channels else input.ndim - nd, input.ndim):
+        if shape[i] == 0:
+            raise RuntimeError(
+                f"{op}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(shape)} with dimension {i} being empty")
+    # As PyTorch: 2-d takes an int or a pair whose entries may be None (keep that input
+    # size); 1-d takes an int or a 1-tuple of ints.
+    if output_size is None or (nd == 1 and not isinstance(output_size, (int, np.integer))
+                               and None in tuple(output_size)):
+        expected = "an int or a 1-tuple of ints" if nd == 1 else "an int or a pair of ints or None"
+        raise TypeError(f"{op}(): output_size must be {expected}, got {output_size!r}")
+    if isinstance(output_size, (int, np.integer)):
         output_size = (output_size,) * nd
     out = tuple(output_size)
-    if len(out) == 1:
-        out = out * nd
     if len(out) != nd:
-        raise RuntimeError(f"{op}: output_size must be an int or a tuple of {nd} values")
-    xs = input._data.shape[-nd:]
-    out = tuple(x if o is None else int(o) for o, x in zip(out, xs))
+        raise RuntimeError(f"{op}(): output_size must have {nd} element{'s' * (nd > 1)}, "
+                           f"got {output_size!r}")
+    out = tuple(x if o is None else int(o) for o, x in zip(out, shape[-nd:]))
     if any(o < 0 for o in out):
         raise RuntimeError(f"{op}: output_size must be non-negative, got {list(out)}")
     return out
@@ -618,7 +634,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
 
     Args:
         input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        output_size: ``(H_out, W_out)``, or an int for both; ``None`` keeps that input size.
+        output_size: ``(H_out, W_out)``, or an int for both; a ``None`` entry keeps that
+            input size.
 
     Example:
         >>> import chainrule as cr
@@ -666,12 +683,13 @@ def _adaptive_max(input, out_sizes, return_indices):
     idx = []
     for size, out in zip(sizes, out_sizes):
         start, end = _bins(size, out)
-        k = int((end - start).max())
+        k = int((end - start).max()) if out else 1  # (no windows: any width will do)
         idx.append(np.minimum(start[:, None] + np.arange(k), end[:, None] - 1))
     (ih, iw), (oh, ow) = idx, out_sizes
     xd = x._data
     win = xd[..., ih[:, :, None, None], iw[None, None, :, :]]  # (..., oh, kh, ow, kw)
-    win = np.moveaxis(win, -3, -2).reshape(xd.shape[:-2] + (oh, ow, -1))
+    # The window size spelled out, not -1: an empty batch or output has no size to infer.
+    win = np.moveaxis(win, -3, -2).reshape(xd.shape[:-2] + (oh, ow, ih.shape[1] * iw.shape[1]))
     first = np.argmax(win, axis=-1)  # first maximum; NaN counts as the maximum
     kw = iw.shape[1]
     flat = ih[np.arange(oh)[:, None], first // kw] * sizes[1] + iw[np.arange(ow), first % kw]
@@ -690,7 +708,8 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
     Args:
         input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        output_size: ``(H_out, W_out)``, or an int for both; ``None`` keeps that input size.
+        output_size: ``(H_out, W_out)``, or an int for both; a ``None`` entry keeps that
+            input size.
         return_indices: also return the argmax positions as ``h * W + w`` (int64).
 
     Example:
@@ -700,7 +719,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
         tensor([[[[4., 5.],
                   [7., 8.]]]])
     """
-    sizes = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
+    sizes = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d", channels=True)
     return _adaptive_max(input, sizes, return_indices)
 
 
@@ -713,6 +732,6 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
         >>> F.adaptive_max_pool1d(cr.tensor([[[1.0, 5.0, 2.0, 4.0, 3.0]]]), 2)
         tensor([[[5., 4.]]])
     """
-    sizes = _adaptive_sizes(input, output_size, 1, "adaptive_max_pool1d")
+    sizes = _adaptive_sizes(input, output_size, 1, "adaptive_max_pool1d", channels=True)
     return _adaptive_max(input, sizes, return_indices)
 

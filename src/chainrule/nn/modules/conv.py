@@ -227,10 +227,16 @@ class _ConvTransposeNd(_ConvNd):
         if output_size is None:
             return self.output_padding
         n = self._nd
-        output_size = list(output_size)[-n:]
+        # The spatial sizes alone, or the whole output shape: (N, C_out, *spatial) for a
+        # batched input, (C_out, *spatial) for an unbatched one (PyTorch's rule).
+        lead = 2 if input.ndim == n + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == lead + n:
+            output_size = output_size[lead:]
         if len(output_size) != n:
-            raise ValueError(f"output_size must have {n} or {n + 2} elements (got "
-                             f"{len(output_size)})")
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or "
+                f"{lead + n} elements (got {len(output_size)})")
         pads = []
         for i in range(n):
             size = input.shape[input.ndim - n + i]

@@ -175,7 +175,8 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     (see :func:`~chainrule.nn.functional.adaptive_avg_pool2d`).
 
     Args:
-        output_size: ``(H_out, W_out)`` or an int for both; ``None`` keeps that input size.
+        output_size: ``(H_out, W_out)`` or an int for both; a ``None`` entry keeps that
+            input size.
 
     Shape:
         input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
@@ -213,7 +214,8 @@ class AdaptiveMaxPool2d(_AdaptivePoolNd):
     """2-d adaptive max pooling (see :func:`~chainrule.nn.functional.adaptive_max_pool2d`).
 
     Args:
-        output_size: ``(H_out, W_out)`` or an int for both; ``None`` keeps that input size.
+        output_size: ``(H_out, W_out)`` or an int for both; a ``None`` entry keeps that
+            input size.
         return_indices: also return the argmax positions.
 
     Shape:
