@@ -56,6 +56,28 @@ def assert_matches(fn, arrays, constant=(), tol64=1e-10):
                 np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=tol, atol=tol)
 
 
+def assert_same_outcome(fn):
+    """``fn(F, lib)`` on both libraries (``lib`` is ``chainrule`` or ``torch``): the same
+    exception type, or no exception and the same dtype, shape and values (NaN equal to NaN)."""
+    outcomes = []
+    for f, lib in ((F, cr), (TF, torch)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                outcomes.append(fn(f, lib))
+        except Exception as e:  # noqa: BLE001 - any exception is an outcome to compare
+            outcomes.append(e)
+    ours, theirs = outcomes
+    if isinstance(theirs, Exception):
+        assert type(ours) is type(theirs), f"torch raised {theirs!r}, chainrule gave {ours!r}"
+        return
+    assert not isinstance(ours, Exception), f"torch gave {theirs}, chainrule raised {ours!r}"
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
+
+
 A = RNG.standard_normal((6, 5))
 B = RNG.standard_normal((6, 5))
 P = RNG.uniform(0.02, 0.98, (6, 5))
@@ -83,6 +105,16 @@ def test_regression_losses(name, kw, reduction):
 def test_regression_losses_with_weight(name, reduction):
     assert_matches(lambda F, x: getattr(F, name)(x[0], x[1], reduction=reduction, weight=x[2]),
                    [A, B, Q], constant=(2,))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_smooth_l1_and_huber_with_infinite_threshold(reduction):
+    # Every |d| is below an infinite threshold: huber is 0.5 d^2, smooth_l1 0.5 d^2 / inf = 0
+    # (the fused form gave inf * 0 = NaN).
+    assert_matches(lambda F, x: F.smooth_l1_loss(x[0], x[1], beta=np.inf, reduction=reduction),
+                   [A, B])
+    assert_matches(lambda F, x: F.huber_loss(x[0], x[1], delta=np.inf, reduction=reduction),
+                   [A, B])
 
 
 def test_regression_size_mismatch():
@@ -135,6 +167,68 @@ def test_binary_cross_entropy_errors():
         F.binary_cross_entropy(cr.tensor([0.5, 0.5]), cr.tensor([1.0]))
     with pytest.raises(ValueError, match="must be the same as input size"):
         F.binary_cross_entropy_with_logits(cr.randn(3), cr.rand(2))
+
+
+def test_binary_cross_entropy_rejects_a_nan_target():
+    # NaN is not "between 0 and 1" (the range check let it through).
+    p, y = RNG.uniform(0.1, 0.9, (2, 3)), RNG.uniform(0, 1, (2, 3))
+    y[0, 1] = np.nan
+    assert_same_outcome(lambda F, lib: F.binary_cross_entropy(lib.tensor(p), lib.tensor(y)))
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        F.binary_cross_entropy(cr.tensor(p), cr.tensor(y))
+
+
+@pytest.mark.parametrize("shape", [(4, 2, 3), (2, 1, 3), (1, 2, 3), (5,), (3,), (2, 1)])
+@pytest.mark.parametrize("name,arg", [("binary_cross_entropy", "weight"),
+                                      ("binary_cross_entropy_with_logits", "weight"),
+                                      ("binary_cross_entropy_with_logits", "pos_weight")])
+def test_binary_cross_entropy_weight_must_broadcast_to_the_input(shape, name, arg):
+    # A weight that broadcasts to a larger shape than the input's is an error, not a larger
+    # loss.
+    p, y, w = RNG.uniform(0.1, 0.9, (2, 3)), RNG.uniform(0, 1, (2, 3)), np.ones(shape)
+    assert_same_outcome(lambda F, lib: getattr(F, name)(
+        lib.tensor(p), lib.tensor(y), reduction="none", **{arg: lib.tensor(w)}))
+    if len(shape) > 2:
+        with pytest.raises(RuntimeError, match=rf"{arg} of shape .* must broadcast"):
+            getattr(F, name)(cr.tensor(p), cr.tensor(y), **{arg: cr.tensor(w)})
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("wdt", ["float64", "int64"])
+def test_binary_cross_entropy_weight_keeps_the_input_dtype(reduction, wdt):
+    # The loss is computed in the input's dtype: a float64 (or int64) weight does not promote.
+    p, y = RNG.uniform(0.1, 0.9, (2, 3)), RNG.uniform(0, 1, (2, 3))
+    w = np.arange(1, 4).astype(wdt)
+
+    def args(lib):
+        return lib.tensor(p, dtype=lib.float32), lib.tensor(y, dtype=lib.float32)
+
+    def mod(lib, name):
+        return getattr(nn if lib is cr else torch.nn, name)
+
+    assert_same_outcome(lambda F, lib: F.binary_cross_entropy(
+        *args(lib), weight=lib.tensor(w), reduction=reduction))
+    assert_same_outcome(lambda F, lib: F.binary_cross_entropy_with_logits(
+        *args(lib), weight=lib.tensor(w), pos_weight=lib.tensor(w), reduction=reduction))
+    assert_same_outcome(lambda F, lib: mod(lib, "BCELoss")(
+        weight=lib.tensor(w), reduction=reduction)(*args(lib)))
+    assert_same_outcome(lambda F, lib: mod(lib, "BCEWithLogitsLoss")(
+        pos_weight=lib.tensor(w), reduction=reduction)(*args(lib)))
+
+
+def test_binary_cross_entropy_target_gradient_at_0_and_1_matches_torch():
+    # dL/dy = -logit(x) is not floored like the loss: +inf at x = 0, -inf at x = 1.
+    x, y = np.array([0.0, 1.0, 0.5, 1e-30]), np.array([1.0, 0.0, 1.0, 0.5])
+    for cdt, tdt, _ in DTYPES:
+        a, b = cr.tensor(x, dtype=cdt, requires_grad=True), cr.tensor(y, dtype=cdt,
+                                                                       requires_grad=True)
+        ta, tb = torch.tensor(x, dtype=tdt, requires_grad=True), torch.tensor(
+            y, dtype=tdt, requires_grad=True)
+        F.binary_cross_entropy(a, b, reduction="sum").backward()
+        TF.binary_cross_entropy(ta, tb, reduction="sum").backward()
+        np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-6)
+        assert np.isinf(b.grad.numpy()[:2]).all()
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -253,6 +347,142 @@ def test_cross_entropy_all_ignored_is_nan_like_torch():
     assert F.cross_entropy(x, cr.tensor([-100] * 3), reduction="sum").item() == 0.0
 
 
+ZERO_TOTAL_CASES = [
+    ("all ignored", (4, 3), [-100, -100, -100, -100], None),
+    ("all ignored, weighted", (4, 3), [-100, -100, -100, -100], [1.0, 2.0, 3.0]),
+    ("zero-weight targets", (4, 3), [0, -100, 0, 0], [0.0, 1.0, 2.0]),
+    ("spatial, all ignored", (2, 3, 2), [[-100, -100], [-100, -100]], None),
+    ("unbatched, ignored", (3,), -100, None),
+]
+
+
+@pytest.mark.parametrize("case", ZERO_TOTAL_CASES, ids=[c[0] for c in ZERO_TOTAL_CASES])
+@pytest.mark.parametrize("form,smoothing", [("cross_entropy", 0.0), ("cross_entropy", 0.3),
+                                            ("CrossEntropyLoss", 0.0),
+                                            ("CrossEntropyLoss", 0.3), ("nll_loss", 0.0),
+                                            ("NLLLoss", 0.0)])
+def test_mean_over_zero_total_weight_gradient_matches_torch(case, form, smoothing):
+    # The loss is NaN (0 / 0); PyTorch's gradient is 0 for ignored items and NaN only where a
+    # zero-weight target counts (its whole row for cross_entropy, through log_softmax).
+    _, shape, target, weight = case
+    v = RNG.standard_normal(shape)
+    for cdt, tdt, _ in DTYPES:
+        x, tx = cr.tensor(v, dtype=cdt, requires_grad=True), torch.tensor(v, dtype=tdt,
+                                                                          requires_grad=True)
+        kw = {"label_smoothing": smoothing} if smoothing else {}
+        losses = []
+        for lib, a, fmod, mod in ((cr, x, F, nn), (torch, tx, TF, torch.nn)):
+            w = None if weight is None else lib.tensor(weight, dtype=a.dtype)
+            t = lib.tensor(target)
+            if form[0].islower():
+                loss = getattr(fmod, form)(a, t, weight=w, **kw)
+            else:
+                loss = getattr(mod, form)(weight=w, **kw)(a, t)
+            loss.backward()
+            losses.append(loss)
+        assert np.isnan(losses[0].item()) and np.isnan(losses[1].item())
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_all_ignored_second_derivative_matches_torch():
+    v = RNG.standard_normal((2, 3))
+    x, tx = cr.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    (g,) = cr.autograd.grad(F.cross_entropy(x, cr.tensor([-100, -100])), x, create_graph=True)
+    (tg,) = torch.autograd.grad(TF.cross_entropy(tx, torch.tensor([-100, -100])), tx,
+                                create_graph=True)
+    (g * g).sum().backward()
+    (tg * tg).sum().backward()
+    np.testing.assert_array_equal(g.detach().numpy(), tg.detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("ignore", [-100, -1, 0, 2, 7])
+def test_probability_targets_reject_a_nonnegative_ignore_index(ignore):
+    v, probs = RNG.standard_normal((3, 4)), RNG.dirichlet(np.ones(4), 3)
+    assert_same_outcome(lambda F, lib: F.cross_entropy(lib.tensor(v), lib.tensor(probs),
+                                                       ignore_index=ignore))
+    assert_same_outcome(lambda F, lib: (
+        nn.CrossEntropyLoss if lib is cr else torch.nn.CrossEntropyLoss)(
+        ignore_index=ignore, label_smoothing=0.1)(lib.tensor(v), lib.tensor(probs)))
+    if ignore >= 0:
+        with pytest.raises(RuntimeError, match="ignore_index is not supported"):
+            F.cross_entropy(cr.tensor(v), cr.tensor(probs), ignore_index=ignore)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "int32", "int16", "int8", "bool",
+                                   "float32"])
+@pytest.mark.parametrize("shape,target", [((3, 4), [0, 1, 3]), ((4,), 1),
+                                          ((2, 4, 3), [[0, 1, 1], [1, 0, 1]]),
+                                          ((0, 4), np.zeros(0, int))])
+@pytest.mark.parametrize("fn,kw", [("cross_entropy", {}), ("nll_loss", {}),
+                                   ("cross_entropy", {"label_smoothing": 0.1})])
+def test_class_index_target_dtypes_match_torch(dtype, shape, target, fn, kw):
+    # int64, and uint8 with an (N, C) or (C,) input, are PyTorch's class-index dtypes.
+    v, t = RNG.standard_normal(shape), np.asarray(target).astype(dtype)
+    assert_same_outcome(lambda F, lib: getattr(F, fn)(lib.tensor(v), lib.tensor(t), **kw))
+    if dtype in ("int32", "int16", "int8"):
+        with pytest.raises(RuntimeError, match="int64 or uint8"):
+            getattr(F, fn)(cr.tensor(v), cr.tensor(t), **kw)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("target", [[2], [-100], [2, 1], [], [[2]]])
+def test_unbatched_input_accepts_a_target_of_size_one(reduction, fn, target):
+    # PyTorch takes a (1,) target for a (C,) input like a 0-d one, and returns a 0-d loss.
+    v = RNG.standard_normal(4)
+    assert_same_outcome(lambda F, lib: getattr(F, fn)(
+        lib.tensor(v), lib.tensor(target, dtype=lib.int64), reduction=reduction))
+    if target == [2]:
+        # Its gradient is the 0-d target's (PyTorch's backward raises a size mismatch here).
+        x1, x0 = cr.tensor(v, requires_grad=True), cr.tensor(v, requires_grad=True)
+        getattr(F, fn)(x1, cr.tensor([2]), reduction=reduction).sum().backward()
+        getattr(F, fn)(x0, cr.tensor(2), reduction=reduction).sum().backward()
+        np.testing.assert_array_equal(x1.grad.numpy(), x0.grad.numpy())
+
+
+@pytest.mark.parametrize("xdt,wdt", [("float32", "float64"), ("float64", "float32"),
+                                     ("float32", "int64"), ("float32", "float32")])
+def test_class_weight_dtype_matches_torch(xdt, wdt):
+    # Class indices: the weight must have the input's dtype (PyTorch raises; chainrule cast
+    # it). Class probabilities: the weight promotes, as any product does.
+    v, t = RNG.standard_normal((3, 4)).astype(xdt), np.array([0, 1, 3])
+    probs, w = RNG.dirichlet(np.ones(4), 3).astype(xdt), np.arange(1, 5).astype(wdt)
+    assert_same_outcome(lambda F, lib: F.nll_loss(lib.tensor(v), lib.tensor(t),
+                                                  weight=lib.tensor(w)))
+    assert_same_outcome(lambda F, lib: F.cross_entropy(lib.tensor(v), lib.tensor(t),
+                                                       weight=lib.tensor(w)))
+    assert_same_outcome(lambda F, lib: F.cross_entropy(lib.tensor(v), lib.tensor(t),
+                                                       weight=lib.tensor(w),
+                                                       label_smoothing=0.2))
+    assert_same_outcome(lambda F, lib: F.cross_entropy(lib.tensor(v), lib.tensor(probs),
+                                                       weight=lib.tensor(w)))
+    if xdt != wdt:
+        with pytest.raises(RuntimeError, match="expected weight of the input's dtype"):
+            F.cross_entropy(cr.tensor(v), cr.tensor(t), weight=cr.tensor(w))
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 4), lib.tensor(1)),             # 0-d target
+    lambda F, lib: F.nll_loss(lib.zeros(3, 4), lib.tensor(1)),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 4), lib.tensor(1.0)),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 4), lib.rand(1, 4)),           # probabilities
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 4), lib.rand(2, 4)),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 4), lib.rand(3)),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 4), lib.rand(3, 5)),
+    lambda F, lib: F.cross_entropy(lib.zeros(4), lib.rand(1, 4)),
+    lambda F, lib: F.cross_entropy(lib.zeros(4), lib.zeros(4, dtype=lib.int64)),
+    lambda F, lib: F.cross_entropy(lib.tensor(1.0), lib.tensor(0)),            # 0-d input
+    lambda F, lib: F.cross_entropy(lib.tensor(1.0), lib.tensor(0.0)),
+    lambda F, lib: F.nll_loss(lib.tensor(1.0), lib.tensor(0)),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 4), lib.zeros(3, 2, dtype=lib.int64)),
+    lambda F, lib: F.cross_entropy(lib.zeros(2, 3, 4), lib.zeros(3, 4, dtype=lib.int64)),
+    lambda F, lib: F.cross_entropy(lib.zeros(2, 3, 4), lib.zeros(2, dtype=lib.int64)),
+])
+def test_class_loss_exception_types_match_torch(call):
+    assert_same_outcome(call)
+
+
 def test_cross_entropy_large_logits_are_stable():
     x = cr.tensor([[1e4, 0.0, -1e4]], requires_grad=True)
     loss = F.cross_entropy(x, cr.tensor([2]), label_smoothing=0.1)
@@ -306,10 +536,10 @@ def test_class_index_errors():
         F.cross_entropy(x, cr.tensor([0, 5, 1]))
     with pytest.raises(IndexError, match="Target -2 is out of bounds."):
         F.nll_loss(x, cr.tensor([0, -2, 1]))
-    with pytest.raises(ValueError, match=r"Expected input batch_size \(3\) to match target "
+    with pytest.raises(ValueError, match=r"expected input batch_size \(3\) to match target "
                                          r"batch_size \(2\)"):
         F.cross_entropy(x, cr.tensor([0, 1]))
-    with pytest.raises(RuntimeError, match=r"Expected target size \[2, 4\], got \[2, 3\]"):
+    with pytest.raises(RuntimeError, match=r"expected target size \[2, 4\], got \[2, 3\]"):
         F.cross_entropy(cr.randn(2, 3, 4), cr.tensor([[0, 1, 1], [0, 1, 1]]))
     with pytest.raises(RuntimeError, match="weight tensor should be defined"):
         F.cross_entropy(x, cr.tensor([0, 1, 1]), weight=cr.ones(2))
@@ -317,12 +547,12 @@ def test_class_index_errors():
         F.cross_entropy(x, cr.tensor([0, 1, 1]), label_smoothing=1.5)
     with pytest.raises(RuntimeError, match="class probabilities"):
         F.cross_entropy(x, cr.rand(3))
-    with pytest.raises(RuntimeError, match="integer"):
+    with pytest.raises(RuntimeError, match="int64 or uint8"):
         F.nll_loss(x, cr.tensor([0.0, 1.0, 1.0]))
     with pytest.raises(RuntimeError, match="multi-target"):
         F.nll_loss(x, cr.tensor([[0, 1, 1]] * 3))
-    with pytest.raises(ValueError):
-        F.cross_entropy(cr.tensor(1.0), cr.tensor(0))
+    with pytest.raises(RuntimeError, match="must be floating point"):
+        F.cross_entropy(cr.tensor(1.0), cr.tensor(0))      # a 0-d input: see the torch test
     # ignore_index may lie outside [0, C).
     assert np.isfinite(F.cross_entropy(x, cr.tensor([0, -1, 1]), ignore_index=-1).item())
 
@@ -342,6 +572,17 @@ def test_kl_div_zero_target_terms_are_zero():
     assert loss.item() == pytest.approx(2.0)
     loss.backward()
     np.testing.assert_allclose(x.grad.numpy(), [[0.0, -1.0]])
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "batchmean"])
+def test_kl_div_at_zero_negative_and_infinite_targets_matches_torch(reduction):
+    # PyTorch's target * log(target) is xlogy(target, target): 0 at 0 (its target gradient
+    # there is NaN), NaN for a negative target, NaN for -inf.
+    x = np.array([[-1.0, -2.0, 0.0, 0.0, 0.0, -1.0]])
+    t = np.array([[0.0, 1.0, -1.0, -np.inf, np.inf, 0.5]])
+    assert_matches(lambda F, v: F.kl_div(v[0], v[1], reduction=reduction), [x, t])
+    assert_matches(lambda F, v: F.kl_div(v[0], v[1], reduction=reduction), [x[:, :2], t[:, :2]])
+    assert np.isnan(F.kl_div(cr.tensor([0.0]), cr.tensor([-1.0]), reduction="sum").item())
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -100,6 +100,13 @@ def _pointwise(d, kind, param):
     ad = np.abs(d)
     if kind == "l1" or param == 0:
         return ad
+    if param == np.inf:
+        # PyTorch's two branches as written: the quadratic one for every finite |d| (huber
+        # 0.5 d^2, smooth_l1 0.5 d^2 / inf = 0), the linear one (NaN) for |d| = inf. The
+        # fused form below would give inf * 0 = NaN everywhere.
+        with np.errstate(invalid="ignore"):
+            quad = (0.5 * ad) * ad if kind == "huber" else (0.5 * ad) * ad / param
+            return np.where(ad < param, quad, np.nan).astype(d.dtype, copy=False)
     # huber = q^2 / 2 + delta (|d| - q) with q = min(|d|, delta); smooth_l1 = huber / beta.
     q = np.minimum(ad, param)
     loss = q * (0.5 * q) + param * (ad - q)
@@ -241,9 +248,20 @@ def _floor(v, lo):
     return ops.clamp(v, min=lo) if isinstance(v, Tensor) else np.maximum(v, lo)
 
 
-def _t_log(x):
-    l = R.log(x)
-    return R.where(l < -100.0, -100.0, l)
+def _loss_weight(weight, x, name, arg):
+    """``weight`` (or ``pos_weight``) as a Tensor in the input's dtype, checked to broadcast
+    to the input's shape: PyTorch computes the loss in the input's dtype and shape, so a
+    float64 weight does not promote a float32 loss and a weight with more dimensions than
+    the input is an error rather than a larger loss."""
+    w = as_operand(weight)
+    try:
+        fits = np.broadcast_shapes(w._data.shape, x._data.shape) == x._data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"{name}(): {arg} of shape {list(w.shape)} must broadcast to the "
+                           f"input's shape {list(x.shape)}")
+    return w if w._data.dtype == x._data.dtype else w.to(x.dtype)
 
 
 # fmt: off
@@ -253,15 +271,16 @@ def _bce(x, y):
         return -(y * _log_clamped(x) + (1.0 - y) * _log1m_clamped(x))
 # L = -(y log x + (1 - y) log(1 - x)):
 #   dL/dx = (x - y) / (x (1 - x)), the denominator floored at 1e-12 (as PyTorch);
-#   dL/dy = log(1 - x) - log(x) (both logs floored at -100).
+#   dL/dy = log(1 - x) - log(x) = -logit(x), unfloored as in PyTorch: +inf at x = 0 and -inf
+#   at x = 1, where the loss itself is floored (its slope in y is not the floor's, 0).
 _bce.defvjp(lambda g, out, x, y: g * (x - y) / _floor(x * (1.0 - x), 1e-12),
             lambda g, out, x, y: g * _bce_target_slope(x))
 
 def _bce_target_slope(x):
     if isinstance(x, Tensor):
-        return _t_log(1.0 - x) - _t_log(x)
+        return -R.log(x / (1.0 - x))
     with np.errstate(divide="ignore"):
-        return _log1m_clamped(x) - _log_clamped(x)
+        return -np.log(x / (1.0 - x))
 
 @primitive
 def _bce_logits(x, y, *pw):
@@ -305,7 +324,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     Args:
         input: probabilities in ``[0, 1]``.
         target: same shape as ``input``, values in ``[0, 1]``.
-        weight: rescales each element's loss (broadcast against ``input``).
+        weight: rescales each element's loss; it must broadcast to ``input``'s shape, and
+            the loss keeps ``input``'s dtype.
 
     Example:
         >>> import chainrule as cr
@@ -320,13 +340,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          f"input size ({tuple(x.shape)}) is not supported; please ensure they "
                          f"have the same size.")
     xd, yd = x._data, y._data
-    if xd.size and (np.any(xd < 0) or np.any(xd > 1) or np.isnan(xd).any()):
+    # min/max propagate NaN, so the negated comparisons also reject NaN (as PyTorch).
+    if xd.size and not (xd.min() >= 0 and xd.max() <= 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    if yd.size and (np.any(yd < 0) or np.any(yd > 1)):
+    if yd.size and not (yd.min() >= 0 and yd.max() <= 1):
         raise RuntimeError("all elements of target should be between 0 and 1")
+    w = None if weight is None else _loss_weight(weight, x, "binary_cross_entropy", "weight")
     loss = _bce(x, y)
-    if weight is not None:
-        loss = loss * as_operand(weight)
+    if w is not None:
+        loss = loss * w
     return _reduce(loss, red)
 
 
@@ -339,9 +361,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     Args:
         input: logits, any shape.
         target: same shape, values usually in ``[0, 1]``.
-        weight: rescales each element's loss (broadcast against ``input``).
+        weight: rescales each element's loss; it must broadcast to ``input``'s shape, and
+            the loss keeps ``input``'s dtype.
         pos_weight: weight of the positive term, broadcast against the last dimension
-            (one value per class).
+            (one value per class); like ``weight``, it must broadcast to ``input``'s shape.
 
     Example:
         >>> import chainrule as cr
@@ -354,16 +377,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     if x.shape != y.shape:
         raise ValueError(f"Target size ({tuple(y.shape)}) must be the same as input size "
                          f"({tuple(x.shape)})")
+    name = "binary_cross_entropy_with_logits"
+    w = None if weight is None else _loss_weight(weight, x, name, "weight")
     if pos_weight is not None:
-        pw = as_operand(pos_weight)
-        if pw._data.dtype != x._data.dtype:
-            pw = pw.to(x.dtype)
-        _broadcast_check(x, pw, "binary_cross_entropy_with_logits (pos_weight)")
-        loss = _bce_logits(x, y, pw)
+        loss = _bce_logits(x, y, _loss_weight(pos_weight, x, name, "pos_weight"))
     else:
         loss = _bce_logits(x, y)
-    if weight is not None:
-        loss = loss * as_operand(weight)
+    if w is not None:
+        loss = loss * w
     return _reduce(loss, red)
 
 
@@ -409,10 +430,44 @@ def _reduce_items(loss, reduction, denom, dtype):
 
 
 def _grad_coef(g, reduction, denom):
-    """The output gradient as a per-item factor: ``g`` (none), ``g / denom`` (mean)."""
-    if reduction == "mean":
-        return g * (1.0 / denom) if denom else g * np.nan
-    return g
+    """The output gradient as a per-item factor: ``g`` (none, sum), ``g / denom`` (mean)."""
+    return g * (1.0 / denom) if reduction == "mean" else g
+
+
+def _zero_total_grad(g, x, *, ts, valid, wt, w, eps, softmax):
+    """The gradient of a "mean" whose counted weights sum to 0 (every target ignored, or
+    only zero-weight classes counted), in PyTorch's order of operations so that the same
+    entries come out 0, NaN or infinite.
+
+    PyTorch scales by ``g / 0`` (inf; NaN when ``g == 0``) only the log-probabilities an
+    item puts weight on: ``-(1 - eps) w_t`` at the target, ``-(eps / C) w_c`` on every
+    class with label smoothing. Ignored items stay exactly 0 and a zero-weight target is
+    ``0 * inf = NaN``; cross_entropy then applies log_softmax's backward
+    ``gl - softmax * sum_c gl``, which spreads a NaN over its row. Under ``create_graph``
+    the result stays on the graph with a zero derivative, as PyTorch's does.
+    """
+    xd = R.data(x)
+    dt = xd.dtype
+    c = xd.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = np.asarray(R.data(g), dt) / dt.type(0)
+        wt_ = np.ones(ts.shape, dt) if wt is None else wt
+        gl = np.zeros(xd.shape, dt)
+        np.put_along_axis(gl, ts[:, None], (-(1.0 - eps) * wt_ * coef)[:, None], axis=1)
+        if eps:
+            wb = np.ones(c, dt) if w is None else w
+            gl -= ((eps / c) * coef) * wb.reshape(_class_dims(c, xd.ndim))
+        if valid is not None:
+            gl = np.where(_expand1(valid) != 0, gl, dt.type(0))
+        if softmax:
+            p = np.exp(xd - xd.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            gl = gl - p * gl.sum(axis=1, keepdims=True)
+    if isinstance(x, Tensor):
+        # where() with an all-False condition: on the graph of x, but none of x's values
+        # (an infinite logit times 0 would be NaN) reach the result or its derivative.
+        return ops.where(_wrap(np.zeros(gl.shape, bool)), x, _wrap(gl))
+    return gl
 
 
 # fmt: off
@@ -439,6 +494,8 @@ def _cross_entropy_rule(g, out, x, *, ts, wt, valid, w, eps, reduction, denom):
     # Per item, L = -sum_c a_c log p_c with a_c = (1 - eps) w_t [c == t] + (eps / C) w_c
     # (w = 1 without class weights), so dL/dx_c = S p_c - a_c with S = sum_c a_c and
     # p = softmax(x). Ignored items (and their weights) give 0; "mean" divides by denom.
+    if reduction == "mean" and not denom:
+        return _zero_total_grad(g, x, ts=ts, valid=valid, wt=wt, w=w, eps=eps, softmax=True)
     c = x.shape[1]
     dt = R.data(x).dtype
     wt_ = 1.0 if wt is None else wt                           # w_t, times the valid mask
@@ -475,15 +532,18 @@ def _cross_entropy_rule(g, out, x, *, ts, wt, valid, w, eps, reduction, denom):
 _cross_entropy.defvjp(_cross_entropy_rule)
 
 @primitive
-def _nll(x, *, ts, wt, reduction, denom):
+def _nll(x, *, ts, wt, valid, reduction, denom):
     loss = -_pick(x, ts)
     if wt is not None:
         loss *= wt
     return _reduce_items(loss, reduction, denom, x.dtype)
 
-def _nll_rule(g, out, x, *, ts, wt, reduction, denom):
+def _nll_rule(g, out, x, *, ts, wt, valid, reduction, denom):
     # L = -sum_n w_t x[n, t_n] (/ denom): dL/dx[n, c] = -w_t [c == t_n] (/ denom).
     # The rule is linear in g and constant in x, so it is exact under create_graph too.
+    if reduction == "mean" and not denom:
+        return _zero_total_grad(g, x, ts=ts, valid=valid, wt=wt, w=None, eps=0.0,
+                                softmax=False)
     dt = R.data(x).dtype
     wt_ = np.ones(ts.shape, dt) if wt is None else wt
     coef = _grad_coef(g, reduction, denom)
@@ -496,8 +556,27 @@ _nll.defvjp(_nll_rule, saves_inputs=False)
 # fmt: on
 
 
+def _check_input(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def _probs_hint(t, name, shape):
+    """For a floating target that reached the class-index checks: what it should have been."""
+    if name != "cross_entropy" or t.dtype.kind != "f":
+        return ""
+    return (f" (a floating target holds class probabilities and must have the input's "
+            f"shape {list(shape)})")
+
+
 def _class_setup(input, target, weight, ignore_index, name):
     """Validate a class-index loss's arguments and precompute what the primitives need.
+
+    The checks run in PyTorch's order, so that a bad call raises PyTorch's exception type:
+    dimensions and batch size first (ValueError for a batch-size mismatch, RuntimeError for
+    a multi-dimensional target), then the weight, then the target's dtype (int64; uint8 too
+    for an ``(N, C)`` or ``(C,)`` input).
 
     Returns ``(x, ts, wt, valid, w, denom, unbatched)``: ``x`` the input with a batch
     dimension, ``ts`` the targets with ignored positions replaced by 0, ``wt`` the weight of
@@ -505,35 +584,40 @@ def _class_setup(input, target, weight, ignore_index, name):
     counted items as floats (None when all count), ``w`` the class weights as an array,
     ``denom`` the divisor of a "mean".
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not "
-                        f"{type(input).__name__}")
+    _check_input(input, name)
     x = input
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): expected a floating point input, got {x.dtype}")
     t = as_operand(target)._data
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"{name}(): expected target dtype to be an integer type (class "
-                           f"indices), but got {Tensor._wrap(t).dtype}")
-    if x._data.ndim == 0:
-        raise ValueError(f"{name}(): input must have at least one dimension (the classes)")
-    unbatched = x._data.ndim == 1
+    nd = x._data.ndim
+    if nd == 0:
+        raise ValueError(f"{name}(): input must have at least one dimension (the classes), "
+                         f"got a 0-d input")
+    unbatched = nd == 1
     if unbatched:
-        if t.ndim != 0:
+        # One sample: a 0-d target, or (as PyTorch accepts) a 1-d target of size 1.
+        if t.ndim > 1:
             raise RuntimeError(f"{name}(): an input of shape {list(x.shape)} (one sample) "
-                               f"expects a 0-d target, got shape {list(t.shape)}")
+                               f"expects a 0-d target, got shape {list(t.shape)} "
+                               f"(multi-target is not supported){_probs_hint(t, name, x.shape)}")
+        if t.ndim == 1 and t.shape[0] != 1:
+            raise ValueError(f"{name}(): an input of shape {list(x.shape)} (one sample) "
+                             f"expects a 0-d target or one of size 1, got shape "
+                             f"{list(t.shape)}{_probs_hint(t, name, x.shape)}")
         x = ops.unsqueeze(x, 0)
         t = t.reshape(1)
     xs = x._data.shape
+    if t.ndim == 0 or t.shape[0] != xs[0]:
+        got = "a 0-d target" if t.ndim == 0 else f"target batch_size ({t.shape[0]})"
+        raise ValueError(f"{name}(): expected input batch_size ({xs[0]}) to match "
+                         f"{got}{_probs_hint(t, name, xs)}")
     if t.ndim != x._data.ndim - 1:
         raise RuntimeError(f"{name}(): expected a target of {x._data.ndim - 1} dimension(s) "
                            f"for input of shape {list(xs)}, got shape {list(t.shape)} "
-                           f"(multi-target is not supported)")
-    if t.shape[0] != xs[0]:
-        raise ValueError(f"Expected input batch_size ({xs[0]}) to match target batch_size "
-                         f"({t.shape[0]}).")
+                           f"(multi-target is not supported){_probs_hint(t, name, xs)}")
     if t.shape[1:] != xs[2:]:
-        raise RuntimeError(f"Expected target size {[xs[0], *xs[2:]]}, got {list(t.shape)}")
+        raise RuntimeError(f"{name}(): expected target size {[xs[0], *xs[2:]]}, got "
+                           f"{list(t.shape)}{_probs_hint(t, name, xs)}")
     c = xs[1]
     dtype = x._data.dtype
     w = None
@@ -543,8 +627,20 @@ def _class_setup(input, target, weight, ignore_index, name):
             raise RuntimeError(f"weight tensor should be defined either for all {c} classes "
                                f"or no classes but got weight tensor of shape: "
                                f"{list(w.shape)}")
-        w = w.astype(dtype, copy=False)
-    t = t.astype(np.int64, copy=False)
+        if w.dtype != dtype:
+            # PyTorch does not promote here (its kernel reads the weight as the input's type).
+            raise RuntimeError(f"{name}(): expected weight of the input's dtype {x.dtype}, "
+                               f"got {Tensor._wrap(w).dtype}")
+    if t.dtype != np.int64:
+        if t.dtype != np.uint8:
+            raise RuntimeError(f"{name}(): expected target dtype to be int64 or uint8 (class "
+                               f"indices), but got {Tensor._wrap(t).dtype}"
+                               f"{_probs_hint(t, name, xs)}")
+        if x._data.ndim > 2:
+            raise RuntimeError(f"{name}(): expected an int64 target for an input of "
+                               f"{x._data.ndim} dimensions, got uint8 (uint8 class indices "
+                               f"are accepted only with an (N, C) or (C,) input)")
+        t = t.astype(np.int64)
     in_range = t.size == 0 or (t.min() >= 0 and t.max() < c)
     if in_range and not 0 <= ignore_index < c:
         ignored, any_ignored = None, False        # the common case: two reductions, no masks
@@ -593,9 +689,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         tensor(0.1500)
     """
     red = _reduction(size_average, reduce, reduction)
-    x, ts, wt, _, _, denom, unbatched = _class_setup(input, target, weight, ignore_index,
-                                                     "nll_loss")
-    out = _nll(x, ts=ts, wt=wt, reduction=red, denom=denom)
+    x, ts, wt, valid, _, denom, unbatched = _class_setup(input, target, weight,
+                                                         ignore_index, "nll_loss")
+    out = _nll(x, ts=ts, wt=wt, valid=valid, reduction=red, denom=denom)
     return _unbatch(out, unbatched, red)
 
 
@@ -633,9 +729,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    _check_input(input, "cross_entropy")
     tgt = as_operand(target)
-    if tgt._data.dtype.kind == "f":
-        return _cross_entropy_probs(input, tgt, weight, red, float(label_smoothing))
+    if tgt._data.shape == input._data.shape:
+        # As PyTorch: a target of the input's shape holds class probabilities (whatever its
+        # dtype); any other shape holds class indices.
+        return _cross_entropy_probs(input, tgt, weight, red, float(label_smoothing),
+                                    ignore_index)
     x, ts, wt, valid, w, denom, unbatched = _class_setup(input, tgt, weight, ignore_index,
                                                          "cross_entropy")
     out = _cross_entropy(x, ts=ts, wt=wt, valid=valid, w=w, eps=float(label_smoothing),
@@ -643,30 +743,58 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return _unbatch(out, unbatched, red)
 
 
-def _cross_entropy_probs(input, target, weight, reduction, eps):
-    if input.shape != target.shape:
-        raise RuntimeError(f"cross_entropy(): a floating target holds class probabilities "
-                           f"and must have the input's shape {list(input.shape)}, got "
-                           f"{list(target.shape)}")
+def _cross_entropy_probs(input, target, weight, reduction, eps, ignore_index):
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(f"cross_entropy(): a target of the input's shape "
+                           f"{list(input.shape)} holds class probabilities and must be "
+                           f"floating point, got {target.dtype}")
+    if ignore_index >= 0:
+        raise RuntimeError(f"cross_entropy(): ignore_index is not supported for floating "
+                           f"point target (class probabilities), got ignore_index="
+                           f"{ignore_index}")
+    if input._data.ndim == 0:
+        # IndexError, as PyTorch's: there is no class dimension to take the softmax over.
+        raise IndexError("cross_entropy(): input must have at least one dimension (the "
+                         "classes), got a 0-d input")
     x, y = pair(input, target)
-    if x._data.ndim == 0:
-        raise ValueError("cross_entropy(): input must have at least one dimension")
     cdim = 0 if x._data.ndim == 1 else 1
     c = x._data.shape[cdim]
-    if eps:
-        y = y * (1.0 - eps) + eps / c
-    prod = log_softmax(x, cdim) * y
+    w = None
     if weight is not None:
         w = as_operand(weight)
         if w._data.ndim != 1 or w._data.shape[0] != c:
             raise RuntimeError(f"weight tensor should be defined either for all {c} classes "
                                f"or no classes but got weight tensor of shape: "
                                f"{list(w.shape)}")
-        prod = prod * ops.reshape(w.to(x.dtype), (c,) + (1,) * (x._data.ndim - cdim - 1))
+    if eps:
+        y = y * (1.0 - eps) + eps / c
+    prod = log_softmax(x, cdim) * y
+    if w is not None:
+        # Not cast to the input's dtype: PyTorch promotes (float32 input, float64 weight:
+        # a float64 loss).
+        prod = prod * ops.reshape(w, (c,) + (1,) * (x._data.ndim - cdim - 1))
     return _reduce(-ops.sum(prod, cdim), reduction)
 
 
 # ------------------------------------------------------------------ divergences and others
+# fmt: off
+@primitive
+def _xlogx(t):
+    # t log t with 0 log 0 = 0, PyTorch's xlogy(t, t): NaN for a negative or NaN t.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(t == 0, t.dtype.type(0), t * np.log(t))
+# PyTorch differentiates xlogy(t, t) through both of its arguments, xlogy(t != 0, t) + t / t:
+# log t + 1, and NaN at t == 0 (0 / 0, where the true slope is -inf) and at t = inf.
+_xlogx.defvjp(lambda g, out, t: g * _xlogx_slope(t))
+
+def _xlogx_slope(t):
+    if isinstance(t, Tensor):
+        return ops.where(t != 0, ops.log(t), 0.0) + t / t
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(t != 0, np.log(t), t.dtype.type(0)) + t / t
+# fmt: on
+
+
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence ``sum target * (log target - input)``, with ``input`` given
@@ -674,7 +802,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
     ``reduction="batchmean"`` divides the sum by the batch size (the mathematical KL
     divergence per sample); ``"mean"`` divides by the number of elements. Terms with
-    ``target == 0`` are 0.
+    ``target == 0`` are 0 (their gradient with respect to the target is NaN, as in
+    PyTorch); a negative or NaN target gives NaN.
 
     Example:
         >>> import chainrule as cr
@@ -691,11 +820,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if log_target:
         loss = ops.exp(y) * (y - x)
     else:
-        pos = y > 0
-        # target * log(target), 0 where target == 0; the log's argument is kept positive so
-        # that the gradient of the branch not taken stays finite.
-        ylogy = ops.where(pos, y * ops.log(ops.where(pos, y, 1.0)), 0.0)
-        loss = ylogy - y * x
+        loss = _xlogx(y) - y * x
     if red == "batchmean":
         n = x.shape[0] if x._data.ndim else 1
         return ops.sum(loss) / n
