@@ -514,3 +514,75 @@ def test_size_matches_torch():
         assert L.Size([2, 3]) == (2, 3)
         assert L.zeros(()).shape == () and L.zeros(()).shape.numel() == 1
     assert repr(cr.zeros(2, 3).shape) == repr(torch.zeros(2, 3).shape).replace("torch", "chainrule")
+
+
+# ------------------------------------------------------------------ audited against torch
+def _same(ours, theirs):
+    assert dtype_name(ours) == dtype_name(theirs)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@needs_torch
+def test_method_forms_with_their_own_argument_order():
+    for L in (cr, torch):
+        x = L.tensor([1.0, 2.0, 3.0])
+        assert x.where(L.tensor([True, False, True]), L.tensor([-1.0, -2.0, -3.0])).tolist() \
+            == [1.0, -2.0, 3.0]  # x.where(cond, other) is where(cond, x, other)
+        assert x.where(x > 1, 0.0).tolist() == [0.0, 2.0, 3.0]
+        m = L.arange(6).reshape(2, 3)
+        assert m.flip(0, 1).tolist() == m.flip((0, 1)).tolist() == [[5, 4, 3], [2, 1, 0]]
+
+
+@needs_torch
+@pytest.mark.parametrize("values,dtype", [
+    ([1.0, float("nan"), 3.0, float("inf"), 3.0, float("nan")], "float32"),
+    ([1, 200, 0, 200, 7], "uint8"),
+    ([True, False, True], "bool"),
+])
+def test_sort_and_topk_order_nan_unsigned_and_bool_as_torch(values, dtype):
+    ours, theirs = cr.tensor(values, dtype=getattr(cr, dtype)), torch.tensor(
+        values, dtype=getattr(torch, dtype))
+    for descending in (False, True):  # NaN is the largest value; ties keep their order
+        o, t = ours.sort(descending=descending, stable=True), theirs.sort(
+            descending=descending, stable=True)
+        np.testing.assert_array_equal(o[0].numpy(), t[0].numpy())
+        np.testing.assert_array_equal(o[1].numpy(), t[1].numpy())
+    if dtype != "bool":
+        np.testing.assert_array_equal(ours.topk(2)[0].numpy(), theirs.topk(2)[0].numpy())
+
+
+@needs_torch
+def test_clamp_argmax_cat_bincount_tensor_split_as_torch():
+    nan = float("nan")
+    for L in (cr, torch):
+        x = L.tensor([1.0, 5.0, 3.0])
+        got = L.clamp(x, min=L.tensor([nan, 0.0, 4.0]), max=L.tensor([2.0, nan, 10.0]))
+        np.testing.assert_array_equal(got.numpy(), [nan, nan, 4.0])  # a NaN bound gives NaN
+    a = [[1.0, 5.0], [3.0, 2.0]]
+    _same(cr.tensor(a).argmax(keepdim=True), torch.tensor(a).argmax(keepdim=True))
+    _same(cr.tensor(a).argmin(keepdim=True), torch.tensor(a).argmin(keepdim=True))
+    for L_pairs in ([("int64", [1, 2]), ("float32", [1.5])], [("float16", [1.0]), ("int64", [1])],
+                    [("bool", [True]), ("uint8", [3])]):
+        ours = cr.cat([cr.tensor(v, dtype=getattr(cr, d)) for d, v in L_pairs])
+        theirs = torch.cat([torch.tensor(v, dtype=getattr(torch, d)) for d, v in L_pairs])
+        _same(ours, theirs)  # promotion by category: int64 with float32 is float32
+    for wd in ("float32", "float64", "int64"):
+        w = [0.5, 1.0, 2.0] if wd != "int64" else [1, 2, 3]
+        _same(cr.bincount(cr.tensor([0, 1, 1]), weights=cr.tensor(w, dtype=getattr(cr, wd))),
+              torch.bincount(torch.tensor([0, 1, 1]),
+                             weights=torch.tensor(w, dtype=getattr(torch, wd))))
+    for arg in (3, [1, 4]):
+        ours = cr.arange(6).tensor_split(cr.tensor(arg))
+        theirs = torch.arange(6).tensor_split(torch.tensor(arg))
+        assert [p.tolist() for p in ours] == [p.tolist() for p in theirs]
+
+
+def test_contiguous_reports_and_makes_row_major_layout():
+    x = cr.ones(2, 3, requires_grad=True)
+    t = x.t()
+    assert x.is_contiguous() and not t.is_contiguous()
+    c = t.contiguous()
+    assert c.is_contiguous() and c is not t and x.contiguous() is x
+    (c * 2).sum().backward()  # the copy stays in the graph
+    assert x.grad.tolist() == [[2.0] * 3] * 2

@@ -123,7 +123,7 @@ def result_type(a, b) -> np.dtype:
             return da
         a_dim, b_dim = a.ndim > 0, b.ndim > 0
         if a_dim == b_dim:
-            return _promote_same_rank(da, db)
+            return promote_same_rank(da, db)
         # A 0-dim tensor behaves like a scalar of its category against a dimensioned one.
         full, zero = (da, db) if a_dim else (db, da)
         kf, kz = _kind(full), _kind(zero)
@@ -156,7 +156,8 @@ def _scalar_kind(s) -> int:
     return 2
 
 
-def _promote_same_rank(da: np.dtype, db: np.dtype) -> np.dtype:
+def promote_same_rank(da: np.dtype, db: np.dtype) -> np.dtype:
+    """PyTorch's promotion of two tensors' dtypes (both dimensioned, or both 0-dim)."""
     ka, kb = _kind(da), _kind(db)
     if ka != kb:
         return da if ka > kb else db

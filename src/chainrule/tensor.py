@@ -213,10 +213,17 @@ class Tensor:
         return self
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self
+        """``self`` if its values are laid out in row-major order, else a copy that is (and
+        stays in the graph)."""
+        if self._data.flags.c_contiguous:
+            return self
+        from chainrule.ops import clone
+
+        return clone(self)
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return True
+        """Whether the values are laid out in row-major order (a transpose is not)."""
+        return bool(self._data.flags.c_contiguous)
 
     def cpu(self) -> Tensor:
         return self

@@ -65,10 +65,10 @@ addcmul addcdiv eq ne lt le gt ge greater greater_equal less less_equal not_equa
 logical_or logical_xor logical_not bitwise_not isnan isinf isfinite equal allclose isclose
 sum mean nansum prod amax amin max min argmax argmin logsumexp cumsum var std norm all any
 count_nonzero reshape view view_as reshape_as permute transpose swapaxes swapdims t movedim
-moveaxis flatten unflatten squeeze unsqueeze expand expand_as broadcast_to repeat tile flip
+moveaxis flatten unflatten squeeze unsqueeze expand expand_as broadcast_to repeat tile
 narrow split tensor_split chunk unbind gather take_along_dim scatter scatter_add index_select
 index_add masked_fill masked_select nonzero argwhere matmul mm bmm mv dot inner outer tril triu
-clone where select sort argsort topk unique bincount
+clone select sort argsort topk unique bincount
 clamp_min clamp_max""".split()
 
 _INPLACE = """add sub mul div pow clamp clip neg exp log sqrt tanh sigmoid relu abs sign floor
@@ -126,6 +126,19 @@ def bind_tensor_methods(Tensor) -> None:
     Tensor.__itruediv__ = _iop("div_")
     Tensor.__ipow__ = _iop("pow_")
     Tensor.__hash__ = lambda self: id(self)
+
+    # Methods whose argument order differs from the function's: ``x.where(cond, other)`` is
+    # ``where(cond, x, other)``; ``x.flip(0, 1)`` takes the dims as separate arguments too.
+    def where(self, condition, other):
+        return ops.where(condition, self, other)
+
+    def flip(self, *dims):
+        return ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    where.__doc__ = "``self`` where ``condition`` holds, else ``other`` (:func:`chainrule.where`)."
+    flip.__doc__ = "See :func:`chainrule.flip`; the dims may also be separate arguments."
+    Tensor.where = where
+    Tensor.flip = flip
 
     Tensor.T = property(lambda self: ops.permute(self, tuple(range(self.ndim))[::-1]))
     Tensor.mT = property(lambda self: ops.transpose(self, -2, -1))

@@ -481,12 +481,13 @@ def clamp(input, min=None, max=None):  # noqa: A002
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
+        # A NaN bound gives NaN, as PyTorch's clamp (a comparison with NaN alone is False).
         if min is not None:
             lo = as_operand(min)
-            out = where(out < lo, lo, out)
+            out = where(_outside(out, lo, True), lo, out)
         if max is not None:
             hi = as_operand(max)
-            out = where(out > hi, hi, out)
+            out = where(_outside(out, hi, False), hi, out)
         return out
     x = input
     if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
@@ -495,6 +496,15 @@ def clamp(input, min=None, max=None):  # noqa: A002
 
 
 clip = clamp
+
+
+def _outside(x, bound, lower):
+    """Where ``x`` passes ``bound`` (below a lower one, above an upper one), or ``bound`` is
+    NaN."""
+    out = x < bound if lower else x > bound
+    if bound._data.dtype.kind == "f":
+        out = out | isnan(bound)
+    return out
 
 
 def clamp_min(input, min):  # noqa: A002

@@ -282,15 +282,17 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
 
 
 def argmax(input, dim=None, keepdim=False):
-    if dim is None:
-        return _wrap(np.asarray(np.argmax(input._data), dtype=np.int64))
+    if dim is None:  # the index into the flattened input (keepdim: all dims of size 1)
+        flat = np.asarray(np.argmax(input._data), dtype=np.int64)
+        return _wrap(flat.reshape((1,) * input._data.ndim) if keepdim else flat)
     d = _axes(input, dim, "argmax")[0]
     return _wrap(np.argmax(input._data, axis=d, keepdims=keepdim).astype(np.int64))
 
 
 def argmin(input, dim=None, keepdim=False):
-    if dim is None:
-        return _wrap(np.asarray(np.argmin(input._data), dtype=np.int64))
+    if dim is None:  # the index into the flattened input (keepdim: all dims of size 1)
+        flat = np.asarray(np.argmin(input._data), dtype=np.int64)
+        return _wrap(flat.reshape((1,) * input._data.ndim) if keepdim else flat)
     d = _axes(input, dim, "argmin")[0]
     return _wrap(np.argmin(input._data, axis=d, keepdims=keepdim).astype(np.int64))
 
@@ -375,9 +377,22 @@ def sort(input, dim=-1, descending=False, stable=False):
     d = _axes(input, dim, "sort")[0] if input._data.ndim else 0
     if input._data.ndim == 0:
         return _MinMax((input, _wrap(np.zeros((), np.int64))))
-    key = -input._data if descending else input._data
-    idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
+    idx = _sort_order(input._data, d, descending)
     return _MinMax((take_along_dim(input, _wrap(idx), d), _wrap(idx)))
+
+
+def _sort_order(x, axis, descending):
+    """Stable sorting indices along ``axis`` (int64); NaN counts as the largest value.
+
+    Descending order is the stable ascending order of the reversed array, read backwards
+    (not an ascending sort of ``-x``, which would put NaN last, wrap unsigned integers
+    around and refuse bools); ties keep their original order either way.
+    """
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable").astype(np.int64)
+    n = x.shape[axis]
+    rev = np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+    return (n - 1 - rev).astype(np.int64)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -392,9 +407,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     n = input._data.shape[d]
     if not 0 <= k <= n:
         raise RuntimeError(f"topk(): selected index k out of range (k={k}, size {n} at dim {d})")
-    key = -input._data if largest else input._data
-    idx = np.argsort(key, axis=d, kind="stable")
-    idx = np.take(idx, np.arange(k), axis=d).astype(np.int64)
+    idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d)
     return _MinMax((take_along_dim(input, _wrap(idx), d), _wrap(idx)))
 
 
@@ -412,4 +425,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def bincount(input, weights=None, minlength=0):
     w = None if weights is None else weights._data
     r = np.bincount(input._data, w, minlength)
-    return _wrap(r if w is not None else r.astype(np.int64))
+    if w is None:
+        return _wrap(r.astype(np.int64))
+    # weighted sums are float64, except with float32 weights (as PyTorch)
+    return _wrap(r.astype(np.float32) if w.dtype == np.float32 else r)

@@ -4,9 +4,11 @@ reshape <-> reshape, permute <-> inverse permute, expand <-> sum, cat <-> slices
 from __future__ import annotations
 
 import builtins
+import functools
 
 import numpy as np
 
+from chainrule import _dtype
 from chainrule.autograd.primitive import primitive
 from chainrule.ops import rules as R
 from chainrule.tensor import Tensor
@@ -311,7 +313,8 @@ def cat(tensors, dim=0, *, axis=None):
             raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected "
                                f"size {list(ref._data.shape)} but got size {list(s)} for tensor "
                                f"number {i} in the list.")
-    rt = np.result_type(*[t._data.dtype for t in tensors])
+    # PyTorch's promotion (by category first: int64 with float32 is float32, not float64)
+    rt = functools.reduce(_dtype.promote_same_rank, [t._data.dtype for t in tensors])
     tensors = [cast(t, rt) for t in tensors]
     return _cat(*tensors, axis=d)
 
@@ -373,6 +376,9 @@ def split(tensor, split_size_or_sections, dim=0):
 def tensor_split(input, indices_or_sections, dim=0):
     d = normalize_dim(dim, input._data.ndim, "tensor_split")
     n = input._data.shape[d]
+    if isinstance(indices_or_sections, Tensor):  # a 0-d count or a 1-d list of indices
+        indices_or_sections = (int(indices_or_sections._data) if indices_or_sections.ndim == 0
+                               else indices_or_sections._data.tolist())
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
         q, r = divmod(n, k)
