@@ -212,3 +212,135 @@ def test_distance_layers_match_torch():
         assert repr(ours) == repr(theirs)
         np.testing.assert_allclose(ours(cr.tensor(A), cr.tensor(B)).numpy(),
                                    theirs(torch.tensor(A), torch.tensor(B)).numpy())
+
+
+# ------------------------------------------------------------------ regressions
+@pytest.mark.parametrize("s1,s2,dim", [((6, 1), (6, 5), 1), ((5,), (6, 5), 1), ((1, 5), (6, 5), 0),
+                                       ((4, 1, 3), (4, 5, 3), -1), ((4, 1, 3), (1, 5, 3), 1),
+                                       ((1,), (7,), 0)])
+def test_cosine_similarity_broadcasts_before_the_norms(s1, s2, dim):
+    # torch expands both inputs first: an input of size 1 along dim has the norm of its
+    # repeated copies, and dim counts in the broadcast shape.
+    arrays = [RNG.standard_normal(s1), RNG.standard_normal(s2)]
+    assert_matches(lambda F, v: F.cosine_similarity(v[0], v[1], dim=dim), arrays)
+    from chainrule.nn.modules.distance import CosineSimilarity
+
+    ours = CosineSimilarity(dim=dim)(cr.tensor(arrays[0]), cr.tensor(arrays[1]))
+    theirs = torch.nn.CosineSimilarity(dim=dim)(torch.tensor(arrays[0]), torch.tensor(arrays[1]))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_cosine_similarity_gradient_below_eps_and_dtypes():
+    # The norm is clamped to eps in value only: the gradient keeps the norm's own term.
+    small = np.array([[1e-9, 2e-9], [0.0, 0.0], [3e-10, -1e-9]])
+    other = np.array([[1.0, 1.0], [1.0, -2.0], [0.5, 2.0]])
+    assert_matches(lambda F, v: F.cosine_similarity(v[0], v[1]), [small, other], tol64=1e-12)
+    a = cr.tensor([[1e-9, 2e-9]], requires_grad=True)
+    F.cosine_similarity(a, cr.tensor([[1.0, 1.0]])).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [[61223848.0, 51737016.0]], rtol=1e-6)
+    assert gradgradcheck(lambda x, y: F.cosine_similarity(x, y, dim=-1),
+                         (cr.tensor(A[0, :2], requires_grad=True),
+                          cr.tensor(B[:, :2], requires_grad=True)))
+    with pytest.raises(RuntimeError, match="floating point, yet common dtype is Long"):
+        F.cosine_similarity(cr.tensor([[1, 2]]), cr.tensor([[1, 1]]))
+    with pytest.raises(RuntimeError, match="floating point"):
+        torch.nn.functional.cosine_similarity(torch.tensor([[1, 2]]), torch.tensor([[1, 1]]))
+    for ints in ([[1, 2]], [[1], [2]]):       # an integer input joins the float one's dtype
+        ours = F.cosine_similarity(cr.tensor(ints), cr.tensor([[1.0, 3.0]], dtype=cr.float64))
+        theirs = TF.cosine_similarity(torch.tensor(ints), torch.tensor([[1.0, 3.0]],
+                                                                        dtype=torch.float64))
+        assert ours.dtype == cr.float64
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_alpha_dropouts_in_place():
+    for fn, shape in [(F.alpha_dropout, (6, 7)), (F.feature_alpha_dropout, (6, 7, 3))]:
+        cr.manual_seed(2)
+        x = cr.ones(*shape)
+        out = fn(x, 0.5, True, True)
+        assert out is x
+        cr.manual_seed(2)
+        expected = fn(cr.ones(*shape), 0.5, True).numpy()
+        np.testing.assert_array_equal(x.numpy(), expected)      # the same draw, written into x
+        assert np.unique(expected).size == 2
+        tx = torch.ones(*shape)
+        assert getattr(TF, fn.__name__)(tx, 0.5, True, True) is tx
+    x = cr.ones(3, 4)
+    assert F.alpha_dropout(x, 1.0, True, True) is x
+    np.testing.assert_array_equal(x.numpy(), 0.0)
+    # The previous value keeps its gradient: d(out)/d(b) is the kept-unit scale a or 0.
+    a = cr.ones(3, 3, requires_grad=True)
+    b = a * 1
+    cr.manual_seed(4)
+    F.alpha_dropout(b, 0.5, True, True).sum().backward()
+    scale = 1 / np.sqrt(0.5 * (1 + 0.5 * 1.7580993408473766**2))
+    grad = a.grad.numpy()
+    assert np.all(np.isclose(grad, 0.0) | np.isclose(grad, scale, rtol=1e-6))
+    assert np.isclose(grad, 0.0).any() and not np.isclose(grad, 0.0).all()
+
+
+def test_feature_alpha_dropout_needs_two_dims_while_training():
+    for L, FF in ((cr, F), (torch, TF)):
+        with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+            FF.feature_alpha_dropout(L.ones(5), 0.5, True)
+        assert tuple(FF.feature_alpha_dropout(L.ones(5), 0.5, False).shape) == (5,)
+        assert tuple(FF.feature_alpha_dropout(L.ones(5), 1.0, True).shape) == (5,)
+    cr.manual_seed(0)
+    y = F.feature_alpha_dropout(cr.ones(8, 10, 4), 0.5, True).numpy()
+    assert (y.std(-1) == 0).all() and np.unique(y).size == 2
+
+
+# (function, shape, lead dims that index one draw, in torch's reading of that shape)
+CHANNEL_CASES = [("dropout2d", (40, 30), 2), ("dropout2d", (4, 30, 2, 2, 2), 2),
+                 ("dropout2d", (4, 30, 2, 1, 2, 2), 2), ("dropout3d", (40, 2, 2), 1),
+                 ("dropout3d", (40, 3), 1), ("dropout3d", (30,), 1),
+                 ("dropout3d", (20, 2, 2, 1, 2, 2), 1)]
+
+
+@pytest.mark.parametrize("name,shape,lead", CHANNEL_CASES)
+def test_channel_dropout_other_ranks_warn_and_match_torch(name, shape, lead):
+    for training in (True, False):
+        outs = []
+        for L, FF in ((cr, F), (torch, TF)):
+            L.manual_seed(0)
+            with pytest.warns(UserWarning, match=f"Received a {len(shape)}-D input to {name}"):
+                outs.append(getattr(FF, name)(L.ones(*shape), 0.5, training).numpy())
+        for y in outs:
+            assert y.shape == shape
+            if not training:
+                np.testing.assert_array_equal(y, 1.0)
+                continue
+            per_draw = y.reshape(int(np.prod(shape[:lead])), -1)
+            assert (per_draw.std(1) == 0).all()                # one draw per leading index
+            assert set(np.unique(y)) == {0.0, 2.0}
+    module = {"dropout2d": nn.Dropout2d, "dropout3d": nn.Dropout3d}[name]
+    with pytest.warns(UserWarning, match="deprecated"):
+        y = module(0.5)(cr.ones(*shape)).numpy()
+    assert (y.reshape(int(np.prod(shape[:lead])), -1).std(1) == 0).all()
+    with pytest.warns(UserWarning, match="deprecated"):
+        assert module(0.5).eval()(x := cr.ones(*shape)) is x
+
+
+def test_channel_dropout_one_dim_input():
+    for L, FF in ((cr, F), (torch, TF)):
+        with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="at least 2 dim"):
+            FF.dropout2d(L.ones(5), 0.5)
+        with pytest.warns(UserWarning):
+            assert tuple(FF.dropout2d(L.ones(5), 0.5, training=False).shape) == (5,)
+            assert FF.dropout2d(L.ones(5), 1.0).numpy().tolist() == [0.0] * 5
+        with pytest.warns(UserWarning):                # unbatched: dropped element by element
+            y = FF.dropout3d(L.ones(400), 0.5).numpy()
+        assert 0.4 < (y == 0).mean() < 0.6
+    x = cr.ones(6, 5, 3)
+    with pytest.warns(UserWarning):
+        assert F.dropout2d(x, 0.5, inplace=True) is x
+    assert (x.numpy().std(-1) == 0).all()
+
+
+def test_pad_value_with_non_constant_mode_is_runtime_error():
+    for mode in ("reflect", "replicate", "circular"):
+        with pytest.raises(RuntimeError, match=f'Padding mode "{mode}" doesn\'t take in value'):
+            F.pad(cr.ones(1, 2, 3), (1, 1), mode=mode, value=2.0)
+        with pytest.raises(RuntimeError, match="doesn't take in value"):
+            TF.pad(torch.ones(1, 2, 3), (1, 1), mode=mode, value=2.0)
+        assert F.pad(cr.ones(1, 2, 3), (1, 1), mode=mode, value=0.0).shape == (1, 2, 5)

@@ -174,3 +174,99 @@ def test_in_place_on_parameters_without_graph():
         init.kaiming_uniform_(cr.empty(0, 3))
     with pytest.raises(TypeError):
         init.normal_(np.zeros(3))
+
+
+# ---------------------------------------------------------------------------- regressions
+def _tail_safe_moments(mean, std, a, b):
+    # The closed form again, with the window's mass from erfc on the side where it is tiny,
+    # so that windows many std out (where cdf(b) - cdf(a) cancels to 0) stay exact.
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    sf = lambda x: 0.5 * math.erfc(x / math.sqrt(2))  # noqa: E731  (1 - cdf, no cancellation)
+    pdf = lambda x: 0.0 if math.isinf(x) else math.exp(-x * x / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    if alpha >= 0:
+        z = sf(alpha) - sf(beta)
+    elif beta <= 0:
+        z = sf(-beta) - sf(-alpha)
+    else:
+        z = 1 - sf(beta) - sf(-alpha)
+    xpdf = lambda x: 0.0 if math.isinf(x) else x * pdf(x)  # noqa: E731
+    m = (pdf(alpha) - pdf(beta)) / z
+    var = 1 + (xpdf(alpha) - xpdf(beta)) / z - m * m
+    return mean + std * m, std * math.sqrt(var)
+
+
+TAIL_WINDOWS = [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 8.0, 9.0), (0.0, 1.0, 12.0, math.inf),
+                (0.0, 1.0, -math.inf, -3.0), (10.0, 1.0, -1.0, 1.0), (-3.0, 0.5, 4.0, 4.5),
+                (0.0, 1.0, 25.0, 25.5), (0.0, 1.0, -0.01, 0.01), (0.0, 1.0, 0.0, math.inf),
+                (0.0, 1.0, 0.2, 2.0), (3.0, 2.0, -math.inf, math.inf), (0.0, 2.0, 1.0, 1.5)]
+
+
+@pytest.mark.parametrize("mean,std,a,b", TAIL_WINDOWS)
+def test_trunc_normal_is_exact_for_any_window(mean, std, a, b):
+    cr.manual_seed(11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # the far-from-mean warning, kept from torch
+        data = init.trunc_normal_(cr.empty(100000, dtype=cr.float64), mean, std, a, b)._data
+    assert data.min() >= a and data.max() <= b
+    exp_mean, exp_std = _tail_safe_moments(mean, std, a, b)
+    # the sample mean's standard error is exp_std / sqrt(n): allow 5 of them
+    assert abs(data.mean() - exp_mean) < 5 * exp_std / math.sqrt(data.size)
+    assert data.std() == pytest.approx(exp_std, rel=0.02)
+    assert np.unique(data).size > 0.9 * data.size       # a continuous spread, not a few values
+
+
+def test_trunc_normal_far_tail_against_torch(torch):
+    torch.manual_seed(0)
+    with pytest.warns(UserWarning, match="more than 2 std"):     # both warn, as torch
+        ours = init.trunc_normal_(cr.empty(100000), mean=0.0, std=1.0, a=8.0, b=9.0).numpy()
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        theirs = torch.nn.init.trunc_normal_(torch.empty(100000), mean=0.0, std=1.0, a=8.0,
+                                             b=9.0).numpy()
+    assert ours.mean() == pytest.approx(theirs.mean(), abs=0.005)
+    assert ours.std() == pytest.approx(theirs.std(), rel=0.05)
+    assert np.unique(ours).size > 0.5 * np.unique(theirs).size
+
+
+def test_trunc_normal_edge_arguments(torch):
+    assert init.trunc_normal_(cr.empty(3), a=1.0, b=1.0).tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(RuntimeError, match="a <= b"):
+        init.trunc_normal_(cr.empty(3), a=1.0, b=-1.0)
+    with pytest.raises(RuntimeError):
+        torch.nn.init.trunc_normal_(torch.empty(3), a=1.0, b=-1.0)
+    with pytest.raises(RuntimeError, match="mean is out of bounds"):
+        init.trunc_normal_(cr.empty(3), mean=math.nan)
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        init.trunc_normal_(cr.empty(3), mean=10.0, a=-1.0, b=1.0)
+
+
+def test_uniform_normal_argument_errors_match_torch(torch):
+    for fn, args, match in [("uniform_", (2, 1), "from=2 > to=1"),
+                            ("normal_", (0, -1), "std >= 0.0, but found std -1")]:
+        with pytest.raises(RuntimeError, match=match):
+            getattr(init, fn)(cr.empty(3), *args)
+        with pytest.raises(RuntimeError, match=match):
+            getattr(torch.nn.init, fn)(torch.empty(3), *args)
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        init.uniform_(cr.empty(3), 0, math.inf)
+    t = cr.full((3,), 7.0)
+    with pytest.raises(RuntimeError):
+        init.normal_(t, 0, math.nan)
+    assert t.tolist() == [7.0, 7.0, 7.0]        # nothing written before the error
+    assert init.uniform_(cr.empty(2), 1, 1).tolist() == [1.0, 1.0]
+    assert init.normal_(cr.empty(2), 3, 0).tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("fn", ["uniform_", "normal_", "trunc_normal_", "xavier_uniform_",
+                                "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+                                "orthogonal_"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_random_fills_reject_non_float_tensors_as_torch(torch, fn, dtype):
+    with pytest.raises(NotImplementedError, match="not implemented for"):
+        getattr(torch.nn.init, fn)(torch.zeros(3, 3, dtype=getattr(torch, dtype)))
+    t = cr.zeros(3, 3, dtype=getattr(cr, dtype))
+    with pytest.raises(NotImplementedError, match="not implemented for"):
+        getattr(init, fn)(t)
+    assert not t.numpy().any()
+    # exact fills stay allowed, as in torch
+    assert init.constant_(cr.zeros(2, dtype=getattr(cr, dtype)), 1).tolist() == \
+        torch.nn.init.constant_(torch.zeros(2, dtype=getattr(torch, dtype)), 1).tolist()

@@ -292,3 +292,39 @@ def test_flatten_unflatten_identity():
     assert nn.Identity(3, foo=1)(x) is x
     with pytest.raises(TypeError):
         nn.Unflatten(1, 3)
+
+
+# ------------------------------------------------------------------ regressions
+@pytest.mark.parametrize("dtype", ["int32", "int16", "uint8", "bool", "float32"])
+def test_one_hot_takes_int64_only_as_torch(dtype):
+    values = [0, 1] if dtype == "bool" else [0, 2]
+    with pytest.raises(RuntimeError, match="only applicable to index tensor of type LongTensor"):
+        TF.one_hot(torch.tensor(values, dtype=getattr(torch, dtype)), 3)
+    with pytest.raises(RuntimeError, match="only applicable to index tensor of type LongTensor"):
+        F.one_hot(cr.tensor(values, dtype=getattr(cr, dtype)), 3)
+
+
+@pytest.mark.parametrize("dtype,ok", [("int64", True), ("int32", True), ("int16", False),
+                                      ("int8", False), ("uint8", False), ("bool", False)])
+def test_embedding_indices_long_or_int_as_torch(dtype, ok):
+    w = RNG.standard_normal((3, 2))
+    idx = [[1, 0]]
+    theirs = lambda: TF.embedding(torch.tensor(idx, dtype=getattr(torch, dtype)),  # noqa: E731
+                                  torch.tensor(w))
+    ours = lambda: F.embedding(cr.tensor(idx, dtype=getattr(cr, dtype)), cr.tensor(w))  # noqa: E731
+    if ok:
+        np.testing.assert_array_equal(ours().numpy(), theirs().numpy())
+        return
+    with pytest.raises(RuntimeError, match="scalar types: Long, Int"):
+        theirs()
+    with pytest.raises(RuntimeError, match="scalar types: Long, Int"):
+        ours()
+    with pytest.raises(RuntimeError, match="Long, Int"):
+        nn.Embedding(3, 2)(cr.tensor(idx, dtype=getattr(cr, dtype)))
+
+
+def test_unflatten_keeps_the_given_size_in_its_repr():
+    for size in ([2, 2], (2, 2)):
+        assert repr(nn.Unflatten(1, size)) == repr(torch.nn.Unflatten(1, size))
+        assert nn.Unflatten(1, size)(cr.ones(3, 4)).shape == (3, 2, 2)
+    assert str(nn.Unflatten(1, [2, 2])) == "Unflatten(dim=1, unflattened_size=[2, 2])"

@@ -14,8 +14,10 @@ import warnings
 import numpy as np
 
 from chainrule import ops
+from chainrule._dtype import result_type as _result_type
 from chainrule.autograd.primitive import primitive
 from chainrule.ops import rules as R
+from chainrule.ops.indexing import _type_name
 from chainrule.ops.shape import normalize_dim
 from chainrule.random import rng
 from chainrule.tensor import Tensor
@@ -90,13 +92,29 @@ def _feature_dropout(input, p, training, inplace, batched_ndim, name):
     if nd not in (batched_ndim - 1, batched_ndim):
         raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, "
                            f"but received a {nd}D input")
-    if not training or p == 0.0:
+    return _channel_dropout(input, p, training, inplace, 2 if nd == batched_ndim else 1)
+
+
+def _feature_mask_shape(input, lead):
+    """Shape of a mask with one draw per index of the first ``lead`` dimensions."""
+    shape = input._data.shape
+    # ATen's make_feature_noise needs (N, C): at least 2 dimensions. dropout3d's unbatched
+    # inputs (lead 1) get a leading 1 there first, so they need only 1.
+    if len(shape) < lead:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, "
+                           f"got a {len(shape)}D input of shape {list(shape)}")
+    return shape[:lead] + (1,) * (len(shape) - lead)
+
+
+def _channel_dropout(input, p, training, inplace, lead):
+    # As ATen's _dropout_impl: p == 0, eval mode and empty inputs return the input before
+    # any check of the shape, p == 1 multiplies by zero.
+    if not training or p == 0.0 or input._data.size == 0:
         return input
-    lead = 2 if nd == batched_ndim else 1            # (N, C, ...) or unbatched (C, ...)
-    shape = input._data.shape[:lead] + (1,) * (nd - lead)
     dtype = input._data.dtype
-    mask = np.zeros(shape, dtype) if p == 1.0 else _keep_mask(shape, p, dtype)
-    return _apply_mask(input, mask, inplace)
+    if p == 1.0:
+        return _apply_mask(input, np.zeros((), dtype), inplace)
+    return _apply_mask(input, _keep_mask(_feature_mask_shape(input, lead), p, dtype), inplace)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
@@ -105,56 +123,87 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
     return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
 
 
+def _warn_feature_rank(name, nd, expected):
+    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will "
+                  f"result in an error in a future release. To retain the behavior and silence "
+                  f"this warning, please use dropout instead. Note that {name} exists to "
+                  f"provide channel-wise dropout on {expected[0]}D or {expected[1]}D inputs.",
+                  UserWarning, stacklevel=3)
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
-    """Channel dropout for ``(N, C, H, W)`` or ``(C, H, W)`` inputs.
+    """Channel dropout for ``(N, C, H, W)`` inputs: one draw per ``input[n, c]``.
 
-    A 3-D input is read as ``(N, C, L)`` (PyTorch's behaviour, with a warning).
+    As in PyTorch, a 3-D input is read as ``(N, C, L)`` (with a warning), and any other rank
+    is accepted with a deprecation warning and dropped per ``input[n, c]`` as well (a 1-D
+    input is an error while training).
     """
-    if input._data.ndim == 3:
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (3, 4):
+        _warn_feature_rank("dropout2d", nd, (3, 4))
+    if nd == 3:
         warnings.warn("dropout2d: a 3D input is treated as (N, C, L): each of its channels "
                       "is dropped as a whole (use dropout1d to say so).", UserWarning,
                       stacklevel=2)
-        return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
-    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+    return _channel_dropout(input, p, training, inplace, 2)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
-    """Channel dropout for ``(N, C, D, H, W)`` or ``(C, D, H, W)`` inputs."""
-    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+    """Channel dropout for ``(N, C, D, H, W)`` or ``(C, D, H, W)`` inputs.
+
+    As in PyTorch, any other rank is accepted with a deprecation warning: a 5-D input is
+    dropped per ``input[n, c]``, every other one is taken as unbatched and dropped per
+    ``input[c]`` (a 0-D input is an error while training).
+    """
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (4, 5):
+        _warn_feature_rank("dropout3d", nd, (4, 5))
+    return _channel_dropout(input, p, training, inplace, 2 if nd == 5 else 1)
 
 
 # SELU's saturation value -scale * alpha: where alpha dropout sends dropped units.
 _ALPHA_PRIME = 1.7580993408473766
 
 
-def _alpha_dropout(input, p, training, mask_shape):
+def _alpha_dropout(input, p, training, inplace, lead, name):
     _check_p(p)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input._data.size == 0:
         return input
+    dtype = input._data.dtype
     if p == 1.0:
-        return input * 0.0
-    keep = (rng().random(mask_shape) >= p).astype(input._data.dtype)
+        return _apply_mask(input, np.zeros((), dtype), inplace)
+    shape = input._data.shape if lead is None else _feature_mask_shape(input, lead)
+    keep = (rng().random(shape) >= p).astype(dtype)
     # Dropped units are set to -alpha', then an affine map a * y + b restores zero mean and
     # unit variance: a = 1 / sqrt((1 - p)(1 + p alpha'^2)), b = a alpha' p.
     a = 1.0 / math.sqrt((1.0 - p) * (1.0 + p * _ALPHA_PRIME**2))
-    shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
-    return _scale_by_mask(input, mask=keep * a) + _wrap(shift.astype(input._data.dtype))
+    shift = _wrap(((keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p).astype(dtype))
+
+    def compute(t):
+        return _scale_by_mask(t, mask=keep * dtype.type(a)) + shift
+
+    if inplace:
+        from chainrule.ops.indexing import inplace as _inplace
+
+        return _inplace(input, compute, name)
+    return compute(input)
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                   inplace: bool = False) -> Tensor:
     """Dropout for SELU networks: keeps the mean and variance of its input."""
-    return _alpha_dropout(input, p, training, input._data.shape)
+    return _alpha_dropout(input, p, training, inplace, None, "alpha_dropout_")
 
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                           inplace: bool = False) -> Tensor:
-    """Alpha dropout of whole channels (one draw per sample and channel)."""
-    nd = input._data.ndim
-    shape = input._data.shape[:2] + (1,) * (nd - 2)
-    return _alpha_dropout(input, p, training, shape)
+    """Alpha dropout of whole channels: one draw per ``input[n, c]`` (at least 2-D while
+    training)."""
+    return _alpha_dropout(input, p, training, inplace, 2, "feature_alpha_dropout_")
 
 
 # ------------------------------------------------------------------ pad
@@ -266,7 +315,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise NotImplementedError(f"pad: unsupported mode {mode!r}; expected 'constant', "
                                   f"'reflect', 'replicate' or 'circular'")
     if value not in (None, 0, 0.0):
-        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+        raise RuntimeError(f"pad: Padding mode \"{mode}\" doesn't take in value argument "
+                           f"(got value={value}; only mode='constant' fills with a value)")
     k = len(tuple(pad)) // 2
     if not (k + 1 <= nd <= k + 2):
         raise NotImplementedError(
@@ -290,19 +340,49 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
     return input / ops.clamp(n, min=eps)
 
 
+# fmt: off
+@primitive
+def _clamp_min_keep_grad(x, *, eps):
+    return np.maximum(x, x.dtype.type(eps))
+# PyTorch clamps the norms of cosine_similarity under no_grad, so the clamp changes the value
+# but not the derivative: the rule is the identity, also below eps.
+_clamp_min_keep_grad.defvjp(lambda g, out, x, *, eps: g, saves_inputs=False)
+# fmt: on
+
+
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (inputs
-    broadcast).
+    """``sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps))`` along ``dim``.
+
+    The inputs are broadcast to a common shape first (so ``dim`` counts in that shape, and an
+    input of size 1 along ``dim`` has the norm of its repeated copies). As in PyTorch, the
+    clamp to ``eps`` changes the norms' values only: the gradient is that of
+    ``x / ||x||`` with ``||x||`` held at the clamped value, plus the unclamped norm's term.
 
     Example:
         >>> import chainrule as cr
         >>> cr.nn.functional.cosine_similarity(cr.tensor([[1.0, 0.0]]), cr.tensor([[1.0, 1.0]]))
         tensor([0.7071])
     """
-    nd = max(x1._data.ndim, x2._data.ndim)
-    d = normalize_dim(dim, nd, "cosine_similarity")
-    n1 = ops.clamp(ops.norm(x1, 2, d if x1._data.ndim == nd else dim, keepdim=True), min=eps)
-    n2 = ops.clamp(ops.norm(x2, 2, d if x2._data.ndim == nd else dim, keepdim=True), min=eps)
+    d1, d2 = x1._data, x2._data
+    common = _result_type(d1, d2)
+    if common.kind != "f":
+        raise RuntimeError(f"cosine_similarity: expected common dtype to be floating point, "
+                           f"yet common dtype is {_type_name(common)} (inputs "
+                           f"{_type_name(d1.dtype)} and {_type_name(d2.dtype)})")
+    # Integer inputs join the floating one's dtype (a float input keeps its own, as torch).
+    if d1.dtype.kind != "f":
+        x1 = ops.to_dtype(x1, common)
+    if d2.dtype.kind != "f":
+        x2 = ops.to_dtype(x2, common)
+    try:
+        shape = np.broadcast_shapes(d1.shape, d2.shape)
+    except ValueError:
+        raise RuntimeError(f"cosine_similarity: the shapes of x1 {list(d1.shape)} and x2 "
+                           f"{list(d2.shape)} do not broadcast") from None
+    d = normalize_dim(dim, len(shape), "cosine_similarity")
+    x1, x2 = ops.expand(x1, shape), ops.expand(x2, shape)
+    n1 = _clamp_min_keep_grad(ops.norm(x1, 2, d, keepdim=True), eps=eps)
+    n2 = _clamp_min_keep_grad(ops.norm(x2, 2, d, keepdim=True), eps=eps)
     return ops.sum((x1 / n1) * (x2 / n2), d)
 
 

@@ -137,7 +137,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """Rows of ``weight`` picked by the integer indices in ``input``.
 
     Args:
-        input: integer indices, any shape, each in ``[0, num_embeddings)``.
+        input: int64 or int32 indices, any shape, each in ``[0, num_embeddings)``.
         weight: ``(num_embeddings, embedding_dim)``.
         padding_idx: the row at this index receives no gradient.
         max_norm: if given, the referenced rows whose ``norm_type``-norm is larger are
@@ -156,9 +156,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                  [1., 2.]]])
     """
     idx = as_operand(input)._data
-    if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"embedding(): expected indices of an integer type (Long or Int), "
-                           f"got {Tensor._wrap(idx).dtype}")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"embedding(): Expected tensor for argument #1 'indices' to have one "
+                           f"of the following scalar types: Long, Int; but got "
+                           f"{Tensor._wrap(idx).dtype} instead (the indices must be integers "
+                           f"of one of those two types)")
     w = weight._data
     if w.ndim != 2:
         raise RuntimeError(f"'weight' must be 2-D, got shape {list(w.shape)}")
@@ -180,7 +182,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    """``(*, num_classes)`` int64 tensor with a 1 at each index of ``tensor``.
+    """``(*, num_classes)`` int64 tensor with a 1 at each index of the int64 ``tensor``.
 
     ``num_classes=-1`` uses ``tensor.max() + 1``.
 
@@ -191,8 +193,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
                 [0, 0, 1]])
     """
     t = as_operand(tensor)._data
-    if t.dtype.kind not in "iu":
-        raise RuntimeError("one_hot is only applicable to index tensor of an integer type.")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor. "
+                           f"(one_hot: got {Tensor._wrap(t).dtype}; convert with .long())")
     if num_classes == -1:
         if t.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

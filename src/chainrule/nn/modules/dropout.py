@@ -52,8 +52,10 @@ class Dropout1d(_DropoutNd):
 
 
 class Dropout2d(_DropoutNd):
-    """Zeroes whole channels of ``(N, C, H, W)`` / ``(C, H, W)`` inputs with probability
-    ``p``."""
+    """Zeroes whole channels of ``(N, C, H, W)`` inputs with probability ``p``.
+
+    Other ranks behave as :func:`chainrule.nn.functional.dropout2d` (as in PyTorch, a 3-D
+    input is read as ``(N, C, L)``; other ranks warn)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
@@ -61,7 +63,7 @@ class Dropout2d(_DropoutNd):
 
 class Dropout3d(_DropoutNd):
     """Zeroes whole channels of ``(N, C, D, H, W)`` / ``(C, D, H, W)`` inputs with
-    probability ``p``."""
+    probability ``p`` (other ranks warn, see :func:`chainrule.nn.functional.dropout3d`)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout3d(input, self.p, self.training, self.inplace)
@@ -71,6 +73,8 @@ class AlphaDropout(_DropoutNd):
     """Dropout that keeps zero mean and unit variance (for SELU networks)."""
 
     def forward(self, input: Tensor) -> Tensor:
+        # ``inplace`` is not passed on: PyTorch's AlphaDropout and FeatureAlphaDropout
+        # layers ignore it too (the functional forms honour it).
         return F.alpha_dropout(input, self.p, self.training)
 
 

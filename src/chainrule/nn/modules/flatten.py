@@ -59,7 +59,8 @@ class Unflatten(Module):
             raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
                             f"{type(unflattened_size).__name__}")
         self.dim = dim
-        self.unflattened_size = tuple(unflattened_size)
+        # Stored as given (a list stays a list), as PyTorch, whose repr shows it that way.
+        self.unflattened_size = unflattened_size
 
     def forward(self, input: Tensor) -> Tensor:
         return ops.unflatten(input, self.dim, self.unflattened_size)
