@@ -109,14 +109,11 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-_KERNELS = {"uniform_": "check_uniform_bounds", "normal_": "normal_kernel_cpu"}
-
-
-def _check_floating(tensor: Tensor, fn: str, kernel: str = "normal_") -> None:
+def _check_floating(tensor: Tensor, fn: str) -> None:
     """Random fills exist for floating point tensors only (PyTorch has no integer kernel)."""
     dtype = tensor._data.dtype
     if dtype.kind != "f":
-        raise NotImplementedError(f"init.{fn}: \"{_KERNELS[kernel]}\" not implemented for "
+        raise NotImplementedError(f"init.{fn}: random fill not implemented for "
                                   f"'{_type_name(dtype)}': expected a floating point tensor")
 
 
@@ -137,7 +134,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
         generator: a :class:`chainrule.Generator` to draw from.
     """
     _check(tensor, "uniform_")
-    _check_floating(tensor, "uniform_", "uniform_")
+    _check_floating(tensor, "uniform_")
     _check_finite("uniform_", **{"from": a, "to": b})
     if a > b:
         raise RuntimeError(f"init.uniform_: uniform_ expects to return a [from, to) range, but "

@@ -460,8 +460,7 @@ def _zero_total_grad(g, x, *, ts, valid, wt, w, eps, softmax):
         if valid is not None:
             gl = np.where(_expand1(valid) != 0, gl, dt.type(0))
         if softmax:
-            p = np.exp(xd - xd.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
+            p = _softmax.forward(xd, axis=1)
             gl = gl - p * gl.sum(axis=1, keepdims=True)
     if isinstance(x, Tensor):
         # where() with an all-False condition: on the graph of x, but none of x's values
@@ -584,8 +583,7 @@ def _class_setup(input, target, weight, ignore_index, name):
     counted items as floats (None when all count), ``w`` the class weights as an array,
     ``denom`` the divisor of a "mean".
     """
-    _check_input(input, name)
-    x = input
+    x = input  # (a Tensor: checked by the caller)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): expected a floating point input, got {x.dtype}")
     t = as_operand(target)._data
@@ -689,6 +687,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         tensor(0.1500)
     """
     red = _reduction(size_average, reduce, reduction)
+    _check_input(input, "nll_loss")
     x, ts, wt, valid, _, denom, unbatched = _class_setup(input, target, weight,
                                                          ignore_index, "nll_loss")
     out = _nll(x, ts=ts, wt=wt, valid=valid, reduction=red, denom=denom)
