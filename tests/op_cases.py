@@ -508,3 +508,11 @@ case("clone_fn", lambda L, a: L.clone(a) * a, M)
 case("mixed_precision_add", lambda L, a, b: a.to(L.float32) + b, V, V, tol=F32_TOL)
 # fmt: on
 
+
+# Rows of the ops modules added later live in files of their own (each calls ``case`` above).
+# Imported last: they import this module's samplers and ``case``.
+import op_cases_decompositions  # noqa: E402, F401
+import op_cases_layout  # noqa: E402, F401
+import op_cases_math  # noqa: E402, F401
+import op_cases_products  # noqa: E402, F401
+import op_cases_scans  # noqa: E402, F401

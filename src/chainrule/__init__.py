@@ -61,9 +61,11 @@ from chainrule import cuda, func, random
 for _name in ("np", "R", "primitive", "builtins", "math", "annotations", "STATE", "rng",
               "as_operand", "cast", "float_operand", "pair", "normalize_dims",
               "normalize_index", "inplace", "setitem", "getitem", "bind_tensor_methods",
-              "format_tensor", "normalize_dim", "to_dtype"):
+              "format_tensor", "normalize_dim", "to_dtype", "linalg", "special"):
     globals().pop(_name, None)
 del _name
+
+from chainrule import linalg, special
 
 
 def softmax(input, dim, dtype=None):  # noqa: F811

@@ -76,10 +76,22 @@ ceil round trunc reciprocal sin cos masked_fill scatter scatter_add index_add ma
 lerp addcmul addcdiv remainder fmod clamp_min clamp_max""".split()
 
 
+# The ops modules added after the first table name their methods themselves.
+_MODULES = ("math_functions", "cumulative", "order_stats", "layout", "index_write", "products",
+            "decompositions")
+
+
+def _module_methods(attr):
+    import importlib
+
+    return [name for m in _MODULES
+            for name in getattr(importlib.import_module(f"chainrule.ops.{m}"), attr).split()]
+
+
 def bind_tensor_methods(Tensor) -> None:
-    for name in _PLAIN:
+    for name in _PLAIN + _module_methods("TENSOR_METHODS"):
         setattr(Tensor, name, _method(getattr(ops, name), name))
-    for name in _INPLACE:
+    for name in _INPLACE + _module_methods("INPLACE_METHODS"):
         setattr(Tensor, name + "_", _inplace_method(name + "_", getattr(ops, name)))
 
     # The forward operators are the op functions themselves (one call less on the hot path).

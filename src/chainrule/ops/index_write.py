@@ -1,0 +1,11 @@
+"""Scatter-style ops (index_fill, index_copy, index_put, masked_scatter,
+scatter_reduce, the *_scatter family) and take."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
+
+# Names bound as Tensor methods (``x.name(...)``) and, with a trailing underscore, as
+# in-place methods (``x.name_(...)``), by ``chainrule.ops._methods``.
+TENSOR_METHODS = ""
+INPLACE_METHODS = ""

@@ -1,0 +1,11 @@
+"""Further elementwise functions and their derivatives: inverse trigonometric and
+hyperbolic functions, special functions (lgamma, digamma, erfinv, ...), and float helpers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
+
+# Names bound as Tensor methods (``x.name(...)``) and, with a trailing underscore, as
+# in-place methods (``x.name_(...)``), by ``chainrule.ops._methods``.
+TENSOR_METHODS = ""
+INPLACE_METHODS = ""

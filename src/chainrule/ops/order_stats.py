@@ -1,0 +1,10 @@
+"""Order statistics (median, quantile, kthvalue, mode) and bucketing/searching ops."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
+
+# Names bound as Tensor methods (``x.name(...)``) and, with a trailing underscore, as
+# in-place methods (``x.name_(...)``), by ``chainrule.ops._methods``.
+TENSOR_METHODS = ""
+INPLACE_METHODS = ""
