@@ -20,7 +20,8 @@ from chainrule.optim.optimizer import Optimizer
 
 __all__ = [
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
-    "LinearLR", "OneCycleLR", "SequentialLR", "ReduceLROnPlateau",
+    "LinearLR", "OneCycleLR", "SequentialLR", "ReduceLROnPlateau", "MultiplicativeLR",
+    "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR", "ChainedScheduler",
 ]
 
 _EPOCH_WARNING = (
@@ -793,3 +794,435 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+class MultiplicativeLR(LRScheduler):
+    r"""Multiply each group's *current* rate by a function of the epoch at every step:
+    :math:`\gamma_t = \gamma_{t-1} \cdot \lambda(t)` for :math:`t \ge 1`.
+
+    Args:
+        optimizer: the optimizer.
+        lr_lambda: a function of the epoch index, or a list of them (one per group).
+        last_epoch: see :class:`LRScheduler`.
+
+    Example:
+        >>> import chainrule as cr
+        >>> opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = cr.optim.lr_scheduler.MultiplicativeLR(opt, lr_lambda=lambda t: 0.5)
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step(); lrs.append(sched.get_last_lr()[0])
+        >>> lrs
+        [1.0, 0.5, 0.25, 0.125]
+    """
+
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        _check_optimizer(optimizer)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != len(optimizer.param_groups):
+                raise ValueError(
+                    f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
+                    f"{len(lr_lambda)}")
+            lambdas = list(lr_lambda)
+        else:
+            lambdas = [lr_lambda] * len(optimizer.param_groups)
+        for fn in lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        self.optimizer = optimizer
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._current_lrs())]
+
+    state_dict = LambdaLR.state_dict
+    load_state_dict = LambdaLR.load_state_dict
+
+
+class ConstantLR(LRScheduler):
+    r"""Scale the rate by a constant ``factor`` for the first ``total_iters`` epochs, then
+    restore it: :math:`\gamma_t = \gamma_0 \cdot \text{factor}` for :math:`t <
+    \text{total\_iters}`, :math:`\gamma_0` afterwards.
+
+    Args:
+        optimizer: the optimizer.
+        factor: the multiplier, in [0, 1] (default 1/3).
+        total_iters: number of epochs at the reduced rate (default 5).
+        last_epoch: see :class:`LRScheduler`.
+
+    Example:
+        >>> import chainrule as cr
+        >>> opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = cr.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step(); lrs.append(sched.get_last_lr()[0])
+        >>> lrs
+        [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        reached = self.last_epoch >= self.total_iters
+        return [base * (self.factor + reached * (1 - self.factor)) for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    r"""Decay the rate polynomially to 0 over ``total_iters`` epochs:
+    :math:`\gamma_t = \gamma_0 \,(1 - \min(t, T) / T)^{p}` (computed recursively from the
+    current rate, as PyTorch does).
+
+    Args:
+        optimizer: the optimizer.
+        total_iters: number of epochs of the decay (default 5).
+        power: the power :math:`p` (default 1, a linear decay).
+        last_epoch: see :class:`LRScheduler`.
+
+    Example:
+        >>> import chainrule as cr
+        >>> opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = cr.optim.lr_scheduler.PolynomialLR(opt, total_iters=4)
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(5):
+        ...     opt.step(); sched.step(); lrs.append(sched.get_last_lr()[0])
+        >>> lrs
+        [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        t, total = self.last_epoch, self.total_iters
+        if self._is_initial or t > total:
+            return self._current_lrs()
+        factor = ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** self.power
+        return [lr * factor for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        frac = min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * (1.0 - frac) ** self.power for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2016).
+
+    .. math::
+        \gamma_t = \eta_{min} + \tfrac12 (\gamma_0 - \eta_{min})
+            \bigl(1 + \cos(\pi\, T_{cur} / T_i)\bigr)
+
+    where :math:`T_{cur}` counts the epochs since the last restart and :math:`T_i` is the
+    length of the current period: ``T_0`` for the first, multiplied by ``T_mult`` at each
+    restart. :meth:`step` may be given a (fractional) epoch, e.g. ``epoch + i / iters``
+    to anneal within an epoch, batch by batch.
+
+    Args:
+        optimizer: the optimizer.
+        T_0: length of the first period, a positive integer.
+        T_mult: factor by which periods grow after each restart, an integer >= 1
+            (default 1).
+        eta_min: lowest learning rate (default 0).
+        last_epoch: see :class:`LRScheduler`.
+
+    Example:
+        >>> import chainrule as cr
+        >>> opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = cr.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(4):
+        ...     opt.step(); sched.step(); lrs.append(round(sched.get_last_lr()[0], 4))
+        >>> lrs
+        [1.0, 0.5, 1.0, 0.8536, 0.5]
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1,  # noqa: N803
+                 eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(
+                f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        scale = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * scale for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance to the next epoch, or to ``epoch`` (may be fractional; not deprecated
+        here, unlike the other schedulers), and write the new rates into the optimizer.
+
+        Raises:
+            ValueError: if ``epoch`` is negative.
+        """
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:  # restart
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        elif epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        elif epoch >= self.T_0:
+            if self.T_mult == 1:
+                self.T_cur = epoch % self.T_0
+            else:
+                # periods T_0 T_mult^k end at T_0 (T_mult^n - 1) / (T_mult - 1): find n
+                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                self.T_i = self.T_0 * self.T_mult**n
+        else:
+            self.T_i = self.T_0
+            self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        self._step_count += 1
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = self._current_lrs()
+
+
+class CyclicLR(LRScheduler):
+    r"""Cyclical learning rates (Smith, 2017), stepped once per *batch*: the rate moves
+    linearly from ``base_lr`` up to ``max_lr`` over ``step_size_up`` steps and back down
+    over ``step_size_down`` steps, the amplitude scaled per cycle or per step.
+
+    At step :math:`t`, with cycle length :math:`L` = ``step_size_up + step_size_down``,
+    cycle :math:`c = \lfloor 1 + t / L \rfloor`, position :math:`x = 1 + t / L - c` and
+    :math:`r` = ``step_size_up / L``, the height is :math:`h = x / r` while rising
+    (:math:`x \le r`) and :math:`(x - 1) / (r - 1)` while falling, and
+
+    .. math::
+        \gamma_t = \text{base\_lr} + (\text{max\_lr} - \text{base\_lr})\, h\, s
+
+    with the scale :math:`s` = 1 (``"triangular"``), :math:`1 / 2^{c - 1}`
+    (``"triangular2"``, halving each cycle), :math:`\text{gamma}^t` (``"exp_range"``), or
+    ``scale_fn(c)`` / ``scale_fn(t)`` for a custom ``scale_fn`` (``scale_mode`` "cycle" /
+    "iterations"). With ``cycle_momentum``, momentum (or Adam's :math:`\beta_1`) moves the
+    opposite way: :math:`\text{max\_momentum} - (\text{max\_momentum} -
+    \text{base\_momentum})\, h\, s`.
+
+    Args:
+        optimizer: the optimizer.
+        base_lr: lower rate, one value or one per group (set as the groups' rate).
+        max_lr: upper rate, one value or one per group.
+        step_size_up: steps of the rising half (default 2000).
+        step_size_down: steps of the falling half (default: ``step_size_up``).
+        mode: ``"triangular"`` (default), ``"triangular2"`` or ``"exp_range"``; ignored
+            when ``scale_fn`` is given.
+        gamma: base of the ``"exp_range"`` scale (default 1).
+        scale_fn: custom scale, a function of the cycle or step number.
+        scale_mode: what ``scale_fn`` receives, ``"cycle"`` (default) or ``"iterations"``.
+        cycle_momentum: cycle momentum too (default True; the optimizer must have
+            ``momentum`` or ``betas``).
+        base_momentum, max_momentum: momentum bounds (defaults 0.8, 0.9).
+        last_epoch: index of the last *batch*; see :class:`LRScheduler`.
+
+    Example:
+        >>> import chainrule as cr
+        >>> opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = cr.optim.lr_scheduler.CyclicLR(opt, base_lr=0.1, max_lr=1.0,
+        ...                                        step_size_up=2, cycle_momentum=False)
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(4):
+        ...     opt.step(); sched.step(); lrs.append(round(sched.get_last_lr()[0], 6))
+        >>> lrs
+        [0.1, 0.55, 1.0, 0.55, 0.1]
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        _check_optimizer(optimizer)
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    "optimizer must support momentum or beta1 with `cycle_momentum` option "
+                    "enabled")
+            base_ms = _per_group("base_momentum", optimizer, base_momentum)
+            max_ms = _per_group("max_momentum", optimizer, max_momentum)
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = max_lrs
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = base_ms
+            self.max_momentums = max_ms
+            if last_epoch == -1:
+                for m_max, m_base, group in zip(max_ms, base_ms, optimizer.param_groups):
+                    self._set_momentum(group, m_max)
+                    group["max_momentum"] = m_max
+                    group["base_momentum"] = m_base
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        # The built-in modes fix what the scale is a function of.
+        if self._scale_fn_custom is None:
+            self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude scale at cycle (or step) ``x``, by ``mode`` or the custom
+        ``scale_fn``."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def _set_momentum(self, group: dict, value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        lrs = [base + (peak - base) * height * scale
+               for base, peak in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, m_base, m_max in zip(self.optimizer.param_groups, self.base_momentums,
+                                            self.max_momentums):
+                self._set_momentum(group, m_max - (m_max - m_base) * height * scale)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """Attributes except the optimizer; a custom ``scale_fn`` is saved only if it is a
+        callable *object* (its ``__dict__``), not a plain function."""
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_scale_fn_custom")}
+        fn = self._scale_fn_custom
+        state["_scale_fn_custom"] = (None if fn is None or isinstance(fn, types.FunctionType)
+                                     else fn.__dict__.copy())
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved_fn = state.pop("_scale_fn_custom", None)
+        self.__dict__.update(state)
+        if saved_fn is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(saved_fn)
+        self._init_scale_fn()
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers of one optimizer together: each ``step()`` steps all of
+    them in order, so their effects compose (each rescales the rate the previous left).
+
+    Args:
+        schedulers: the schedulers to chain (built on the same optimizer).
+        optimizer: that optimizer (default: the first scheduler's).
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.optim import lr_scheduler as ls
+        >>> opt = cr.optim.SGD([cr.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = ls.ChainedScheduler([ls.ConstantLR(opt, factor=0.1, total_iters=2),
+        ...                              ls.ExponentialLR(opt, gamma=0.9)])
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step(); lrs.append(round(sched.get_last_lr()[0], 6))
+        >>> lrs
+        [0.1, 0.09, 0.81, 0.729]
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        name = type(self).__name__
+        if len(schedulers) < 1:
+            raise ValueError(
+                f"{name} expects at least one scheduler to be chained, but got no scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, sched in enumerate(schedulers):
+            if not hasattr(sched, "optimizer"):
+                raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
+            if isinstance(sched, ReduceLROnPlateau):
+                raise ValueError(
+                    f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
+                    "additional kwargs to be specified when calling `step`, but got one at "
+                    f"index {i} in the given schedulers sequence.")
+            if sched.optimizer is not optimizer:
+                raise ValueError(
+                    f"{name} expects all schedulers to belong to the same optimizer, but got "
+                    f"scheduler {type(sched).__name__} at index {i} with a different one.")
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = [g["lr"] for g in self._schedulers[-1].optimizer.param_groups]
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every chained scheduler once, in order."""
+        for sched in self._schedulers:
+            sched.step()
+        self._last_lr = [g["lr"] for g in self._schedulers[-1].optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Own attributes plus each chained scheduler's state dict."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        inner = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for sched, saved in zip(self._schedulers, inner):
+            sched.load_state_dict(saved)
