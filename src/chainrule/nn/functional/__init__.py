@@ -10,4 +10,5 @@ from chainrule.nn.functional.misc import *
 from chainrule.nn.functional.normalization import *
 from chainrule.nn.functional.pooling import *
 from chainrule.nn.functional.rnn import *
+from chainrule.nn.functional.sampling import *
 from chainrule.nn.functional.sparse import *

@@ -1,5 +1,5 @@
-"""Normalization layers: ``batch_norm``, ``layer_norm``, ``group_norm``, ``instance_norm`` and
-``local_response_norm``.
+"""Normalization layers: ``batch_norm``, ``layer_norm``, ``group_norm``, ``instance_norm``,
+``local_response_norm`` and ``rms_norm``.
 
 The first four are one fused primitive, ``normalize``: with statistics taken over some axes,
 
@@ -20,6 +20,16 @@ dxhat_i/dx_j = s (delta_ij - 1/M - xhat_i xhat_j / M), and contracting with gh g
 line above. When the statistics are fixed (batch norm in eval mode) only
 ``dL/dx = gh * invstd`` remains.
 
+``rms_norm`` is a second fused primitive, ``rms_norm``: with ``r = 1 / sqrt(mean(x^2) + eps)``
+over the normalized axes (M elements), ``xhat = x * r`` and ``y = xhat * w``. Since
+``dr/dx_j = -r^3 x_j / M = -r^2 xhat_j / M``, with ``gh = g * w``:
+
+    dL/dx = r * (gh - xhat * mean(gh * xhat))        dL/dw = sum(g * xhat)  (over the batch)
+
+(the layer-norm formula without the mean terms). ``mean(x^2)`` is taken of ``x / s`` with
+``s = max(1, max |x|)`` per group, ``r = (1/s) / sqrt(mean((x/s)^2) + eps/s^2)``, so huge
+inputs do not overflow (PyTorch returns zeros there).
+
 The rules are written with the helpers of ``chainrule.ops.rules``; under ``create_graph`` the
 statistics are recomputed from ``x`` with recorded ops, so second derivatives are exact too.
 """
@@ -35,7 +45,8 @@ from chainrule.nn.functional.pooling import avg_pool2d
 from chainrule.ops import rules as R
 from chainrule.tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm",
+           "rms_norm"]
 
 
 # --------------------------------------------------------------------------- the primitive
@@ -417,3 +428,110 @@ def _cat_channels(zeros, sq, lo):
     from chainrule.ops import cat
 
     return cat([zeros[:, :, :lo], sq, zeros[:, :, lo:]], dim=2)
+
+
+# --------------------------------------------------------------------------- rms_norm
+def _rms_scale(xd, axes):
+    """``s = max(1, max |x|)`` per group (kept dims): the divisor that keeps ``x^2`` finite."""
+    m = np.abs(xd).max(axis=axes, keepdims=True, initial=0)
+    return np.maximum(m, 1, out=m)
+
+
+def _rms_rstd(x, axes, eps, scale):
+    """``1 / sqrt(mean(x^2) + eps)`` over ``axes`` (kept dims), computed from ``x / scale``;
+    NumPy, or recorded Tensor ops under ``create_graph`` (``scale`` a constant)."""
+    n = max(int(np.prod([x.shape[a] for a in axes])), 1)
+    xs = x / R.like(scale, x)
+    ms = R.sum(xs * xs, axes, True) / n
+    sc = R.like(scale, x)
+    return (ms + R.like(eps / scale / scale, x)) ** -0.5 / sc
+
+
+def _rms_consts(x, rstd, axes, eps):
+    if isinstance(x, Tensor):
+        return _rms_rstd(x, axes, eps, _rms_scale(x._data, axes))
+    return rstd
+
+
+def _rms_rule_x(g, out, x, w=None, *, axes, rstd, eps):
+    # dx = r * (gh - xhat * mean(gh * xhat)), gh = g * w, xhat = x * r (module docstring).
+    r = _rms_consts(x, rstd, axes, eps)
+    gh = g if w is None else g * w
+    xhat = x * r
+    n = max(int(np.prod([x.shape[a] for a in axes])), 1)
+    return (gh - xhat * (R.sum(gh * xhat, axes, True) / n)) * r
+
+
+def _rms_rule_w(g, out, x, w=None, *, axes, rstd, eps):
+    # dw = sum over the leading (batch) axes of g * xhat.
+    r = _rms_consts(x, rstd, axes, eps)
+    lead = tuple(range(x.ndim - len(axes)))
+    return R.reshape(R.sum(g * (x * r), lead), w.shape)
+
+
+# fmt: off
+@primitive(name="rms_norm")
+def _rms_norm(x, w=None, *, axes, rstd, eps):
+    y = x * rstd
+    if w is not None:
+        y *= w
+    return y
+_rms_norm.defvjp(_rms_rule_x, _rms_rule_w)
+# fmt: on
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Root-mean-square normalization over the trailing ``normalized_shape`` axes, as
+    PyTorch's: ``y = x / sqrt(mean(x^2) + eps) * weight``.
+
+    One fused op with a hand-derived backward (see the module docstring); the mean square is
+    computed from ``x`` scaled by its largest magnitude, so it cannot overflow.
+
+    Args:
+        input: ``(*, *normalized_shape)``.
+        normalized_shape: the trailing shape to normalize over (a list or tuple of ints).
+        weight: optional elementwise scale of shape ``normalized_shape`` (cast to the input's
+            dtype, as PyTorch's result has the input's dtype).
+        eps: added to the mean square; None: the machine epsilon of the input's dtype.
+
+    Example:
+        >>> import chainrule as cr
+        >>> import chainrule.nn.functional as F
+        >>> F.rms_norm(cr.tensor([[3.0, -4.0]]), [2], eps=0.0)
+        tensor([[ 0.8485, -1.1314]])
+    """
+    if isinstance(normalized_shape, (int, np.integer)):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    shape = tuple(int(s) for s in normalized_shape)
+    k = len(shape)
+    if k == 0:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    if input.ndim < k:
+        raise ValueError(f"Input tensor must have at least {k} dimensions, but got "
+                         f"{input.ndim}")
+    if tuple(input._data.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    if weight is not None and tuple(weight._data.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    dt = input._data.dtype
+    if dt.kind != "f":
+        kind = {"i": "Long" if dt.itemsize == 8 else "Int", "b": "Bool", "u": "Byte"}
+        raise NotImplementedError(f'"rms_norm" not implemented for \'{kind.get(dt.kind, dt)}\'')
+    if eps is None:
+        eps = float(np.finfo(dt).eps)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    xd = input._data
+    scale = _rms_scale(xd, axes)
+    rstd = _rms_rstd(xd, axes, dt.type(eps), scale).astype(dt, copy=False)
+    if weight is None:
+        return _rms_norm(input, axes=axes, rstd=rstd, eps=eps)
+    if weight._data.dtype != dt:
+        weight = weight.to(input.dtype)
+    return _rms_norm(input, weight, axes=axes, rstd=rstd, eps=eps)

@@ -1,5 +1,5 @@
 """Normalization layers: ``BatchNorm1d/2d``, ``InstanceNorm1d/2d``, ``LayerNorm``, ``GroupNorm``,
-``LocalResponseNorm``.
+``LocalResponseNorm``, ``RMSNorm``.
 
 Parameters and buffers have PyTorch's names, shapes, dtypes and state_dict keys: ``weight``
 (ones), ``bias`` (zeros), and for batch norm the buffers ``running_mean`` (zeros),
@@ -18,7 +18,7 @@ from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
-           "GroupNorm", "LocalResponseNorm"]
+           "GroupNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 def _np_dtype(dtype):
@@ -376,3 +376,52 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization over the trailing ``normalized_shape`` axes
+    (see :func:`~chainrule.nn.functional.rms_norm`): ``y = x / sqrt(mean(x^2) + eps) * weight``.
+
+    Args:
+        normalized_shape: the trailing shape to normalize over (an int for one axis).
+        eps: added to the mean square (default None: the machine epsilon of the input's
+            dtype).
+        elementwise_affine: learn ``weight`` (ones) of that shape.
+
+    Shape:
+        input and output ``(*, *normalized_shape)``.
+
+    Example:
+        >>> import chainrule as cr
+        >>> m = cr.nn.RMSNorm([2, 3])
+        >>> m
+        RMSNorm((2, 3), eps=None, elementwise_affine=True)
+        >>> m(cr.randn(4, 2, 3)).shape
+        chainrule.Size([4, 2, 3])
+    """
+
+    def __init__(self, normalized_shape, eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, (int, np.integer)):
+            normalized_shape = (int(normalized_shape),)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = _param(self.normalized_shape, dtype)
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weight to 1."""
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
