@@ -78,6 +78,26 @@ def log_softmax(input, dim, dtype=None):  # noqa: F811
     return nn.functional.log_softmax(input, dim, dtype=dtype)
 
 
+def pixel_shuffle(input, upscale_factor):
+    """Same as ``nn.functional.pixel_shuffle``."""
+    return nn.functional.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """Same as ``nn.functional.pixel_unshuffle``."""
+    return nn.functional.pixel_unshuffle(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    """Same as ``nn.functional.channel_shuffle``."""
+    return nn.functional.channel_shuffle(input, groups)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Same as ``nn.functional.rms_norm``."""
+    return nn.functional.rms_norm(input, normalized_shape, weight, eps)
+
+
 _LAZY = ("train", "datasets", "viz", "diagnostics", "examples", "serialization")
 
 

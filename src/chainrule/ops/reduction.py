@@ -305,6 +305,9 @@ def logsumexp(input, dim, keepdim=False):
 
 def cumsum(input, dim, *, dtype=None):
     x = _int64_if_integral(input) if dtype is None else input.to(dtype)
+    if x._data.ndim == 0:  # a 0-d tensor scans as one element (dim must be 0 or -1)
+        _axes(x.reshape(1), dim, "cumsum")
+        return _cumsum(x.reshape(1), axis=0).reshape(())
     return _cumsum(x, axis=_axes(x, dim, "cumsum")[0])
 
 
@@ -343,8 +346,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (``"fro"`` is the 2-norm of all values)."""
     if p == "fro" or p is None:
         p = 2
-    if p == "nuc":
-        raise NotImplementedError("norm: the nuclear norm is not supported")
+    if p == "nuc":  # the sum of singular values, over the two dims (a matrix's by default)
+        from chainrule.linalg import matrix_norm
+
+        if dim is None and input.ndim != 2:
+            raise RuntimeError(f"norm: the nuclear norm without dim needs a matrix, got a "
+                               f"{input.ndim}-D tensor (pass dim=(-2, -1) for a batch)")
+        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
     return vector_norm(input, p, dim, keepdim)
 
 
