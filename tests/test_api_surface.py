@@ -74,3 +74,10 @@ def test_nuclear_norm_without_dim_needs_a_matrix():
 def test_linalg_and_special_are_the_public_namespaces():
     assert cr.linalg.__name__ == "chainrule.linalg"
     assert cr.special.__name__ == "chainrule.special"
+
+
+@needs_torch
+@pytest.mark.parametrize("values", [[True, True], [True, False], [[True], [True]], True,
+                                    [False, False], [[True, False], [True, True]]])
+def test_bool_tensor_repr(values):
+    assert repr(cr.tensor(values)) == repr(torch.tensor(values))

@@ -38,6 +38,10 @@ def format_tensor(t) -> str:
     if a.dtype.kind == "f":
         body = np.array2string(a, formatter={"float_kind": _float_formatter(a)},
                                prefix="tensor(", **opts)
+    elif a.dtype == np.bool_ and a.size and a.all():
+        # NumPy pads every bool to the width of "False"; PyTorch pads to the widest shown.
+        body = np.array2string(a, formatter={"bool": lambda v: "True"}, prefix="tensor(",
+                               **opts)
     else:
         body = np.array2string(a, prefix="tensor(", **opts)
     body = body.replace(", ...,", ",  ...,")  # PyTorch puts two spaces before the ellipsis
