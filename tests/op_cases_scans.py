@@ -102,3 +102,13 @@ case("aminmax", lambda L, a: L.aminmax(a), M, domain=spaced)
 case("aminmax_dim_keepdim", lambda L, a: a.aminmax(dim=0, keepdim=True), M, domain=spaced)
 case("aminmax_ties", lambda L, a: L.aminmax(a.repeat(2, 1), dim=-1), M, domain=spaced)
 # fmt: on
+
+# fmt: off
+# ------------------------------------------------------------------ trapezoid rule
+case("trapezoid_dx", lambda L, y: L.trapezoid(y, dx=0.5), (3, 5))
+case("trapezoid_dim0", lambda L, y: L.trapezoid(y, dim=0), (3, 5))
+case("trapezoid_x_1d", lambda L, y, x: L.trapezoid(y, x), (3, 5), (5,))
+case("trapezoid_x_full", lambda L, y, x: L.trapz(y, x, dim=0), (4, 2), (4, 2))
+case("cumulative_trapezoid_x", lambda L, y, x: L.cumulative_trapezoid(y, x), (2, 4), (4,))
+case("cumulative_trapezoid_dx", lambda L, y: L.cumulative_trapezoid(y, dx=2.0, dim=0), (3, 2))
+# fmt: on

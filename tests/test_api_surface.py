@@ -81,3 +81,70 @@ def test_linalg_and_special_are_the_public_namespaces():
                                     [False, False], [[True, False], [True, True]]])
 def test_bool_tensor_repr(values):
     assert repr(cr.tensor(values)) == repr(torch.tensor(values))
+
+
+@needs_torch
+def test_frexp():
+    x = np.array([8.0, 0.3, -0.0, 1e-40, -5.5, np.inf])
+    for dtype in ("float32", "float64"):
+        mc, ec = cr.frexp(cr.tensor(x, dtype=getattr(cr, dtype)))
+        mt, et = torch.frexp(torch.tensor(x, dtype=getattr(torch, dtype)))
+        np.testing.assert_array_equal(mc.numpy()[:-1], mt.numpy()[:-1])
+        np.testing.assert_array_equal(ec.numpy()[:-1], et.numpy()[:-1])
+        assert str(ec.dtype) == "chainrule.int32" and str(et.dtype) == "torch.int32"
+    assert cr.tensor([8.0]).frexp().exponent.tolist() == [4]
+    with pytest.raises(RuntimeError):
+        cr.frexp(cr.tensor([1, 2]))
+
+
+@needs_torch
+@pytest.mark.parametrize("kw", [{"bins": 4}, {"bins": 4, "range": (0.0, 3.0)},
+                                {"bins": 3, "density": True}, {"bins": 5, "weight": True},
+                                {"bins": "edges"}, {"bins": "edges", "density": True}])
+def test_histogram(kw):
+    x = np.random.default_rng(2).uniform(-1, 4, 50).astype(np.float32)
+    ck, tk = dict(kw), dict(kw)
+    if kw.get("weight"):
+        w = np.random.default_rng(3).uniform(0, 2, 50).astype(np.float32)
+        ck["weight"], tk["weight"] = cr.tensor(w), torch.tensor(w)
+    if kw["bins"] == "edges":
+        edges = np.array([-1.0, 0.0, 0.5, 2.0, 4.0], np.float32)
+        ck["bins"], tk["bins"] = cr.tensor(edges), torch.tensor(edges)
+    hc, ec = cr.histogram(cr.tensor(x), **ck)
+    ht, et = torch.histogram(torch.tensor(x), **tk)
+    np.testing.assert_allclose(hc.numpy(), ht.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ec.numpy(), et.numpy(), rtol=1e-6)
+    assert hc.dtype == cr.float32 and ec.dtype == cr.float32
+
+
+def test_histogram_checks_its_arguments():
+    with pytest.raises(RuntimeError, match="bins"):
+        cr.histogram(cr.tensor([1.0]), bins=0)
+    with pytest.raises(RuntimeError, match="floating"):
+        cr.histogram(cr.tensor([1, 2]), bins=2)
+
+
+def test_poisson():
+    rates = cr.full((20000,), 3.0)
+    draws = cr.poisson(rates, generator=cr.Generator().manual_seed(0))
+    assert draws.dtype == cr.float32
+    assert abs(draws.mean().item() - 3.0) < 0.05 and abs(draws.var().item() - 3.0) < 0.15
+    assert cr.poisson(cr.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="non-negative"):
+        cr.poisson(cr.tensor([-1.0]))
+
+
+@needs_torch
+@pytest.mark.parametrize("a, b", [
+    (("int64", (2,)), 1.0), (("float16", (2,)), ("float64", ())), (2, 3.0), (True, 2),
+    (("uint8", (3,)), ("int8", (3,))), (("int32", ()), ("float16", ())),
+    (("bool", (2,)), 5), (("float32", (2,)), ("float64", (2,))),
+])
+def test_result_type(a, b):
+    def make(lib, v):
+        if isinstance(v, tuple):
+            return lib.zeros(v[1], dtype=getattr(lib, v[0]))
+        return v
+    ours = cr.result_type(make(cr, a), make(cr, b))
+    theirs = torch.result_type(make(torch, a), make(torch, b))
+    assert str(ours).rsplit(".")[-1] == str(theirs).rsplit(".")[-1]

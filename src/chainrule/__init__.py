@@ -124,6 +124,23 @@ def is_floating_point(input) -> bool:
     return input.is_floating_point()
 
 
+def result_type(tensor1, tensor2) -> dtype:
+    """The dtype of an arithmetic op on ``tensor1`` and ``tensor2`` (tensors or numbers),
+    by PyTorch's promotion rules.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.result_type(cr.tensor([1, 2]), 1.0)
+        chainrule.float32
+    """
+    from chainrule import _dtype
+
+    def operand(v):
+        return v._data if isinstance(v, Tensor) else v
+
+    return _dtype.from_numpy_dtype(_dtype.result_type(operand(tensor1), operand(tensor2)))
+
+
 def set_printoptions(**kwargs) -> None:
     """Accepted for PyTorch compatibility; NumPy's print options apply."""
 

@@ -259,3 +259,20 @@ def triu(input, diagonal=0) -> Tensor:
 
     mask = np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
     return mul(input, _wrap(mask.astype(input._data.dtype)))
+
+
+def poisson(input, generator=None) -> Tensor:
+    """Draws from Poisson distributions whose rates are ``input``'s elements (same dtype).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.poisson(cr.zeros(3)).tolist()
+        [0.0, 0.0, 0.0]
+    """
+    rates = input._data
+    if rates.dtype.kind != "f":
+        raise RuntimeError(f"poisson: expected a floating point tensor of rates, got "
+                           f"{rates.dtype.name}")
+    if rates.size and not np.all(rates >= 0):
+        raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative")
+    return _wrap(rng(generator).poisson(rates).astype(rates.dtype))

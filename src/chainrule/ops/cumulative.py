@@ -15,7 +15,8 @@ from chainrule.ops.reduction import _int64_if_integral, _MinMax
 from chainrule.ops.shape import normalize_dim
 from chainrule.tensor import Tensor
 
-__all__: list[str] = ["cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
+__all__: list[str] = ["cumprod", "cummax", "cummin", "logcumsumexp", "diff", "trapezoid",
+                      "trapz", "cumulative_trapezoid"]
 
 # Names bound as Tensor methods (``x.name(...)``) and, with a trailing underscore, as
 # in-place methods (``x.name_(...)``), by ``chainrule.ops._methods``.
@@ -319,3 +320,82 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         hi, lo = narrow(x, d, 1, length - 1), narrow(x, d, 0, length - 1)
         x = logical_xor(hi, lo) if x._data.dtype == np.bool_ else hi - lo
     return x
+
+
+# ------------------------------------------------------------------ trapezoid rule
+def _trapezoid_terms(name, y, x, dx, dim):
+    """Each interval's area along ``dim``: (y[k] + y[k+1]) / 2 times its width; composites of
+    differentiable ops, so gradients reach ``y`` and ``x``."""
+    from chainrule.ops import elementwise as E
+    from chainrule.ops.shape import narrow
+
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}(): pass either the sample points x or the spacing dx, not "
+                        f"both")
+    y = y if isinstance(y, Tensor) else Tensor._wrap(np.asarray(y))
+    if y._data.ndim == 0:
+        raise IndexError(f"{name}(): Dimension out of range (expected to be in range of "
+                         f"[-1, 0], but got {dim})")
+    axis = normalize_dim(dim, y._data.ndim, name)
+    n = y._data.shape[axis]
+    if y._data.dtype.kind != "f":
+        y = y.to(x._data.dtype if x is not None and x._data.dtype.kind == "f"
+                 else _default_float())
+    if n == 0:
+        return narrow(y, axis, 0, 0), axis
+    mid = E.mul(E.add(narrow(y, axis, 0, n - 1), narrow(y, axis, 1, n - 1)), 0.5)
+    if x is None:
+        return (mid if dx is None else E.mul(mid, dx)), axis
+    if x._data.ndim == 1:
+        if x._data.shape[0] != n:
+            raise RuntimeError(f"{name}(): There must be one `x` value for each sample point, "
+                               f"got {x._data.shape[0]} values for {n} sample points")
+        widths = E.sub(narrow(x, 0, 1, n - 1), narrow(x, 0, 0, n - 1))
+        shape = [1] * y._data.ndim
+        shape[axis] = n - 1
+        widths = widths.reshape(tuple(shape))
+    else:
+        xa = normalize_dim(dim, x._data.ndim, name)
+        m = x._data.shape[xa]
+        widths = E.sub(narrow(x, xa, 1, m - 1), narrow(x, xa, 0, m - 1))
+    return E.mul(mid, widths), axis
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of ``y`` along ``dim`` by the trapezoid rule, with sample points ``x``
+    (1-D, or broadcastable to ``y``) or a constant spacing ``dx`` (default 1).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.trapezoid(cr.tensor([1.0, 2.0, 3.0])).item()
+        4.0
+    """
+    from chainrule.ops.reduction import sum as _sum
+
+    terms, axis = _trapezoid_terms("trapezoid", y, x, dx, dim)
+    return _sum(terms, dim=axis)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Same as :func:`trapezoid`."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid-rule integral of ``y`` along ``dim``: one value per interval.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.cumulative_trapezoid(cr.tensor([1.0, 2.0, 3.0])).tolist()
+        [1.5, 4.0]
+    """
+    from chainrule.ops.reduction import cumsum
+
+    terms, axis = _trapezoid_terms("cumulative_trapezoid", y, x, dx, dim)
+    return cumsum(terms, axis)
+
+
+def _default_float():
+    from chainrule import _dtype
+
+    return _dtype.np_dtype(_dtype.get_default_dtype())

@@ -39,7 +39,7 @@ __all__ = [
     "polygamma", "mvlgamma", "sinc", "deg2rad", "rad2deg", "copysign", "fmax", "fmin",
     "heaviside", "nan_to_num", "frac", "float_power", "signbit", "sgn", "positive",
     "isneginf", "isposinf", "isreal", "is_complex", "is_nonzero", "ldexp", "nextafter", "gcd",
-    "lcm", "i0", "angle", "conj", "resolve_conj", "conj_physical",
+    "lcm", "i0", "angle", "conj", "resolve_conj", "conj_physical", "frexp",
 ]
 
 # Names bound as Tensor methods (``x.name(...)``) and, with a trailing underscore, as
@@ -50,7 +50,7 @@ TENSOR_METHODS = """asin arcsin acos arccos atan arctan asinh arcsinh acosh arcc
 arctanh sinh cosh atan2 arctan2 hypot logaddexp logaddexp2 exp2 xlogy logit erfc erfinv lgamma
 digamma mvlgamma sinc deg2rad rad2deg copysign fmax fmin heaviside nan_to_num frac float_power
 signbit sgn positive isneginf isposinf isreal is_complex is_nonzero ldexp nextafter gcd lcm i0
-angle conj resolve_conj conj_physical"""
+angle conj resolve_conj conj_physical frexp"""
 INPLACE_METHODS = """asin arcsin acos arccos atan arctan asinh arcsinh acosh arccosh atanh
 arctanh sinh cosh atan2 arctan2 hypot exp2 xlogy logit erfc erfinv lgamma digamma mvlgamma
 sinc deg2rad rad2deg copysign heaviside nan_to_num frac sgn ldexp nextafter gcd lcm i0
@@ -1298,3 +1298,35 @@ def _i1_numpy(x):
         out[~small] = np.where(np.isinf(z), np.nan, half * (half / np.sqrt(2 * math.pi * z))
                                * total)
     return np.copysign(out, x)
+
+
+def frexp(input):
+    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent``, ``0.5 <= |mantissa|
+    < 1`` (0 for 0); the exponent is int32. Not differentiable, as in PyTorch.
+
+    Example:
+        >>> import chainrule as cr
+        >>> m, e = cr.frexp(cr.tensor([8.0, 0.3]))
+        >>> m.tolist(), e.tolist()
+        ([0.5, 0.6000000238418579], [4, -1])
+    """
+    x = as_operand(input)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got "
+                           f"{x._data.dtype.name}")
+    mantissa, exponent = np.frexp(x._data)
+    return _Frexp((Tensor._wrap(mantissa), Tensor._wrap(exponent.astype(np.int32))))
+
+
+class _Frexp(tuple):
+    """``(mantissa, exponent)``; also ``.mantissa``/``.exponent``."""
+
+    __slots__ = ()
+
+    @property
+    def mantissa(self):
+        return self[0]
+
+    @property
+    def exponent(self):
+        return self[1]

@@ -19,12 +19,12 @@ from chainrule.tensor import Tensor
 
 __all__: list[str] = ["median", "nanmedian", "quantile", "nanquantile", "kthvalue", "mode",
                       "msort", "nanmean", "aminmax", "histc", "bucketize", "searchsorted",
-                      "isin", "unique_consecutive"]
+                      "isin", "unique_consecutive", "histogram"]
 
 # Names bound as Tensor methods (``x.name(...)``) and, with a trailing underscore, as
 # in-place methods (``x.name_(...)``), by ``chainrule.ops._methods``.
 TENSOR_METHODS = ("median nanmedian quantile nanquantile kthvalue mode msort nanmean aminmax "
-                  "histc unique_consecutive")
+                  "histc unique_consecutive histogram")
 INPLACE_METHODS = ""
 
 _wrap = Tensor._wrap
@@ -562,3 +562,49 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         first = np.flatnonzero(starts)
         res.append(_wrap(np.diff(np.append(first, starts.size)).astype(np.int64)))
     return tuple(res)
+
+
+class _Histogram(tuple):
+    """``(hist, bin_edges)``; also ``.hist``/``.bin_edges``."""
+
+    __slots__ = ()
+
+    @property
+    def hist(self):
+        return self[0]
+
+    @property
+    def bin_edges(self):
+        return self[1]
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+    """Counts (or summed ``weight``) of ``input``'s elements in ``bins`` (a number of equal
+    bins over ``range``, default the data's min to max, or a 1-D tensor of increasing
+    edges); ``density=True`` normalizes to a density. Returns ``(hist, bin_edges)``, both of
+    ``input``'s float dtype. The last bin includes its right edge.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.histogram(cr.tensor([1.0, 2.0, 1.0]), bins=2).hist.tolist()
+        [2.0, 1.0]
+    """
+    x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"histogram: expected a floating point input, got {x.dtype.name}")
+    edges = bins._data if isinstance(bins, Tensor) else int(bins)
+    if isinstance(bins, Tensor):
+        if edges.ndim != 1 or edges.dtype != x.dtype:
+            raise RuntimeError(f"histogram: bins must be a 1-D tensor of the input's dtype "
+                               f"{x.dtype.name}, got {edges.ndim}-D {edges.dtype.name}")
+    elif edges <= 0:
+        raise RuntimeError(f"histogram(): bins must be > 0, but got {edges}")
+    w = None if weight is None else weight._data
+    if w is not None and w.shape != x.shape:
+        raise RuntimeError(f"histogram: weight should have the same shape as input, got "
+                           f"{list(w.shape)} and {list(x.shape)}")
+    hist, out_edges = np.histogram(x.reshape(-1), bins=edges, range=range,
+                                   weights=None if w is None else w.reshape(-1),
+                                   density=density)
+    return _Histogram((Tensor._wrap(hist.astype(x.dtype)),
+                       Tensor._wrap(np.asarray(out_edges, dtype=x.dtype))))
