@@ -5,7 +5,11 @@ PyTorch's, so ``state_dict`` checkpoints carry over. Each layer and direction ru
 fused primitive (``chainrule.nn.functional.rnn``): one GEMM projects every time step's input,
 then only the recurrence loops over time, forward and backward.
 
-Not covered: packed sequences (``PackedSequence``) and ``proj_size > 0`` for the LSTM.
+``RNN``, ``LSTM`` and ``GRU`` also take a packed batch (``PackedSequence``, see
+``chainrule.nn.utils.rnn``) and then return a packed output, with ``h_n`` (and ``c_n``) holding
+each sequence's state after its own last step (``chainrule.nn.functional.packed_rnn``).
+
+Not covered: ``proj_size > 0`` for the LSTM.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ import numpy as np
 
 from chainrule import _dtype
 from chainrule.autograd.grad_mode import no_grad
+from chainrule.nn.functional import packed_rnn as _P
 from chainrule.nn.functional import rnn as _F
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.utils.rnn import PackedSequence
+from chainrule.ops.indexing import index_select
 from chainrule.tensor import Tensor
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -42,11 +49,21 @@ def _uniform_init(module, hidden_size):
 
 
 def _reject_packed(input, name):
+    if isinstance(input, PackedSequence):
+        raise TypeError(f"{name}: a cell takes one step of a batch, not a PackedSequence "
+                        f"(run the sequence through RNN, LSTM or GRU instead)")
     if not isinstance(input, Tensor):
-        raise NotImplementedError(
-            f"{name}: chainrule's recurrent layers take a padded tensor; packed sequences "
-            f"({type(input).__name__}) are not supported. Pad the batch instead (and, if needed, "
-            f"pick each sequence's last valid output by its length).")
+        raise TypeError(f"{name}: expected a Tensor or a PackedSequence input, got "
+                        f"{type(input).__name__}")
+
+
+def _permute(states, indices):
+    """Reorder the batch (dim 1) of ``states``, or of each of a tuple of them."""
+    if indices is None or states is None:
+        return states
+    if isinstance(states, tuple):
+        return tuple(index_select(s, 1, indices) for s in states)
+    return index_select(states, 1, indices)
 
 
 class RNNBase(Module):
@@ -185,9 +202,43 @@ class RNNBase(Module):
                                  self.dropout, self.training, self.bidirectional,
                                  self.batch_first)
 
+    def _forward_packed(self, input, hx):
+        """A PackedSequence through the stack: ``(packed output, h_n[, c_n])``.
+
+        ``hx`` (caller's batch order) is put into the packed (sorted) order for the run and
+        the final states back into the caller's order, as PyTorch does.
+        """
+        name = type(self).__name__
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        if data.ndim != 2:
+            raise RuntimeError(f"{name}: expected the packed data to be 2-D (sum(batch_sizes), "
+                               f"input_size), got shape {list(data.shape)}")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {data.shape[-1]}")
+        batch = int(batch_sizes._data[0]) if batch_sizes.numel() else 0
+        states = hx if isinstance(hx, (tuple, list)) else (hx,)
+        for k, h in enumerate(states):
+            if h is not None and not self._check_hidden(h, batch, True,
+                                                        f"hidden[{k}]" if len(states) > 1
+                                                        else "hidden"):
+                raise RuntimeError(f"{name}: for a PackedSequence input, the hidden state must "
+                                   f"be 3-D (num_layers * num_directions, batch, hidden_size), "
+                                   f"got {h.ndim}-D")
+        kind = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn_tanh",
+                "RNN_RELU": "rnn_relu"}[self.mode]
+        hx = _permute(tuple(hx) if isinstance(hx, list) else hx, sorted_indices)
+        out = getattr(_P, f"{kind}_packed")(data, batch_sizes, hx, self._flat_weights, self.bias,
+                                            self.num_layers, self.dropout, self.training,
+                                            self.bidirectional)
+        packed = PackedSequence(out[0], batch_sizes, sorted_indices, unsorted_indices)
+        return (packed,) + tuple(_permute(s, unsorted_indices) for s in out[1:])
+
     def _forward_single(self, input, hx):
         """Shared forward of RNN and GRU (one hidden-state tensor)."""
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         input, batched = self._prepare(input, name)
         batch = input.shape[0 if self.batch_first else 1]
         if hx is not None:
@@ -222,6 +273,9 @@ class RNN(RNNBase):
         h_0 ``(D * num_layers, N, H)`` or ``(D * num_layers, H)``, default zeros;
         output ``(L, N, D * H)`` (or batch-first/unbatched likewise) and h_n like h_0,
         with ``D = 2`` if bidirectional else 1.
+        The input may also be a ``PackedSequence`` (``chainrule.nn.utils.rnn``); the output
+        is then one too, and h_n holds each sequence's state after its own last step
+        (``batch_first`` does not apply).
 
     Example:
         >>> import chainrule as cr
@@ -230,6 +284,11 @@ class RNN(RNNBase):
         >>> output, h_n = rnn(cr.randn(5, 3, 10))
         >>> tuple(output.shape), tuple(h_n.shape)
         ((5, 3, 20), (2, 3, 20))
+        >>> from chainrule.nn.utils.rnn import pack_sequence
+        >>> packed = pack_sequence([cr.randn(4, 10), cr.randn(2, 10)])
+        >>> output, h_n = rnn(packed)
+        >>> tuple(output.data.shape), tuple(h_n.shape)
+        ((6, 20), (2, 2, 20))
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -290,8 +349,9 @@ class LSTM(RNNBase):
         proj_size: must be 0 (projections are not supported).
 
     Shape:
-        input as :class:`RNN`; ``(h_0, c_0)`` each ``(D * num_layers, N, H)`` (or without N),
-        default zeros; returns ``output, (h_n, c_n)``.
+        input as :class:`RNN` (a ``PackedSequence`` too); ``(h_0, c_0)`` each
+        ``(D * num_layers, N, H)`` (or without N), default zeros; returns
+        ``output, (h_n, c_n)``.
 
     Example:
         >>> import chainrule as cr
@@ -313,6 +373,11 @@ class LSTM(RNNBase):
 
     def forward(self, input, hx=None):
         """Returns ``(output, (h_n, c_n))``."""
+        if isinstance(input, PackedSequence):
+            if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+                raise RuntimeError("LSTM: hx must be a tuple (h_0, c_0)")
+            output, h_n, c_n = self._forward_packed(input, hx)
+            return output, (h_n, c_n)
         input, batched = self._prepare(input, "LSTM")
         batch = input.shape[0 if self.batch_first else 1]
         if hx is not None:

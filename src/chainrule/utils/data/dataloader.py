@@ -24,6 +24,21 @@ from chainrule.utils.data.sampler import (
     SequentialSampler,
 )
 
+
+def get_worker_info():
+    """Information about the DataLoader worker process this code runs in, or ``None`` in the
+    main process. chainrule's DataLoader always loads in the calling process (it starts no
+    workers), so this is always ``None``; an ``IterableDataset`` that splits its stream by
+    worker then reads all of it, as it should in the main process.
+
+    Example:
+        >>> from chainrule.utils.data import get_worker_info
+        >>> get_worker_info() is None
+        True
+    """
+    return None
+
+
 _COLLATE_ERROR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                   "or lists; found {}")
 

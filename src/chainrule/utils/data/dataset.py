@@ -1,5 +1,6 @@
 """Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``Subset``,
-``ConcatDataset``, ``IterableDataset`` and ``random_split``."""
+``ConcatDataset``, ``StackDataset``, ``IterableDataset``, ``ChainDataset`` and
+``random_split``."""
 
 from __future__ import annotations
 
@@ -55,7 +56,53 @@ class IterableDataset(Dataset):
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
 
     def __add__(self, other):
-        return NotImplemented
+        """``a + b``: the stream of ``a`` followed by that of ``b`` (a :class:`ChainDataset`)."""
+        return ChainDataset([self, other])
+
+
+def _check_iterable(d):
+    if not isinstance(d, IterableDataset):
+        raise AssertionError(  # PyTorch's type for this error
+            f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+
+
+class ChainDataset(IterableDataset):
+    """Several stream datasets read one after the other (``a + b`` for two of them).
+
+    The parts are read lazily, as PyTorch does: each is checked to be an
+    :class:`IterableDataset` when the chain reaches it (or when ``len`` is asked).
+
+    Args:
+        datasets: the :class:`IterableDataset` parts, in order.
+
+    Example:
+        >>> from chainrule.utils.data import ChainDataset, IterableDataset
+        >>> class Count(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        ...     def __len__(self):
+        ...         return self.n
+        >>> chain = ChainDataset([Count(2), Count(3)])
+        >>> list(chain), len(chain), list(Count(1) + Count(2))
+        ([0, 1, 0, 1, 2], 5, [0, 0, 1])
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            _check_iterable(d)
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            _check_iterable(d)
+            total += len(d)
+        return total
 
 
 class TensorDataset(Dataset):
@@ -173,6 +220,66 @@ class ConcatDataset(Dataset):
         part = bisect_right(self.cumulative_sizes, idx)
         offset = self.cumulative_sizes[part - 1] if part > 0 else 0
         return self.datasets[part][idx - offset]
+
+
+class StackDataset(Dataset):
+    """Several map-style datasets of equal length side by side: sample ``i`` is the tuple
+    (positional datasets) or the dict (keyword datasets) of their samples ``i``.
+
+    Args:
+        *args: datasets whose samples go into a tuple, in order; or
+        **kwargs: datasets whose samples go into a dict under these keys (not both).
+
+    Example:
+        >>> import chainrule as cr
+        >>> from chainrule.utils.data import StackDataset, TensorDataset
+        >>> images, labels = TensorDataset(cr.zeros(3, 2)), [7, 8, 9]
+        >>> ds = StackDataset(image=images, label=labels)
+        >>> len(ds), ds[1]["label"], StackDataset(labels, labels)[2]
+        (3, 8, (9, 9))
+    """
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or ``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = list(args) if args else list(kwargs.values())
+        lengths = [len(d) for d in parts]
+        if any(n != lengths[0] for n in lengths):
+            raise ValueError(f"Size mismatch between datasets: lengths {lengths}")
+        self._length = lengths[0]
+        self.datasets = args if args else kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list) -> list:
+        """The samples at ``indices``, fetching each part's in one call where it has its own
+        ``__getitems__`` (as the DataLoader asks for a whole batch)."""
+        named = isinstance(self.datasets, dict)
+        keys = list(self.datasets) if named else range(len(self.datasets))
+        columns = []
+        for k in keys:
+            d = self.datasets[k]
+            fetch = getattr(d, "__getitems__", None)
+            if callable(fetch):
+                items = fetch(indices)
+                if len(items) != len(indices):
+                    raise ValueError(f"Nested dataset's output size mismatch. Expected "
+                                     f"{len(indices)}, got {len(items)}")
+            else:
+                items = [d[i] for i in indices]
+            columns.append(items)
+        if named:
+            return [dict(zip(keys, row)) for row in zip(*columns)]
+        return [tuple(row) for row in zip(*columns)] if columns else []
+
+    def __len__(self) -> int:
+        return self._length
 
 
 def random_split(dataset: Dataset, lengths: Sequence[int | float],

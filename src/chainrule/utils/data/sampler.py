@@ -241,7 +241,9 @@ class BatchSampler(Sampler):
     def _array_batches(self) -> Iterator[np.ndarray]:
         """The same batches as ``__iter__``, as index arrays, drawn in one go when the
         sampler is a built-in one (no per-index Python work)."""
-        if type(self.sampler) not in _ARRAY_SAMPLERS:
+        from chainrule.utils.data.distributed import DistributedSampler
+
+        if type(self.sampler) not in _ARRAY_SAMPLERS + (DistributedSampler,):
             for batch in self:
                 yield np.asarray(batch, dtype=np.intp)
             return
