@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule import ops
-from chainrule.ops import indexing
+from chainrule.ops import _tensor_extras, indexing
 
 
 def _swap(fn):
@@ -69,11 +69,16 @@ moveaxis flatten unflatten squeeze unsqueeze expand expand_as broadcast_to repea
 narrow split tensor_split chunk unbind gather take_along_dim scatter scatter_add index_select
 index_add masked_fill masked_select nonzero argwhere matmul mm bmm mv dot inner outer tril triu
 clone select sort argsort topk unique bincount
-clamp_min clamp_max""".split()
+clamp_min clamp_max bitwise_left_shift bitwise_right_shift bitwise_and bitwise_or
+bitwise_xor ger""".split()
 
 _INPLACE = """add sub mul div pow clamp clip neg exp log sqrt tanh sigmoid relu abs sign floor
 ceil round trunc reciprocal sin cos masked_fill scatter scatter_add index_add maximum minimum
-lerp addcmul addcdiv remainder fmod clamp_min clamp_max""".split()
+lerp addcmul addcdiv remainder fmod clamp_min clamp_max bitwise_left_shift
+bitwise_right_shift absolute divide multiply subtract true_divide negative floor_divide square
+rsqrt tan erf expm1 log10 log1p log2 cumsum tril triu eq ne lt le gt ge greater greater_equal
+less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and bitwise_or
+bitwise_xor bitwise_not""".split()
 
 
 # The ops modules added after the first table name their methods themselves.
@@ -126,6 +131,10 @@ def bind_tensor_methods(Tensor) -> None:
     Tensor.__or__ = lambda self, other: ops.bitwise_or(self, other)
     Tensor.__ror__ = lambda self, other: ops.bitwise_or(other, self)
     Tensor.__xor__ = lambda self, other: ops.bitwise_xor(self, other)
+    Tensor.__lshift__ = lambda self, other: ops.bitwise_left_shift(self, other)
+    Tensor.__rlshift__ = lambda self, other: ops.bitwise_left_shift(other, self)
+    Tensor.__rshift__ = lambda self, other: ops.bitwise_right_shift(self, other)
+    Tensor.__rrshift__ = lambda self, other: ops.bitwise_right_shift(other, self)
     Tensor.__getitem__ = lambda self, index: indexing.getitem(self, index)
     Tensor.__setitem__ = lambda self, index, value: indexing.setitem(self, index, value)
 
@@ -137,6 +146,8 @@ def bind_tensor_methods(Tensor) -> None:
     Tensor.__imul__ = _iop("mul_")
     Tensor.__itruediv__ = _iop("div_")
     Tensor.__ipow__ = _iop("pow_")
+    Tensor.__ilshift__ = _iop("bitwise_left_shift_")
+    Tensor.__irshift__ = _iop("bitwise_right_shift_")
     Tensor.__hash__ = lambda self: id(self)
 
     # Methods whose argument order differs from the function's: ``x.where(cond, other)`` is
@@ -172,6 +183,7 @@ def bind_tensor_methods(Tensor) -> None:
         data, dtype=dtype or self.dtype)
     Tensor.softmax = _fused("softmax")
     Tensor.log_softmax = _fused("log_softmax")
+    _tensor_extras.bind_extra_methods(Tensor)
 
 
 def _fused(name):

@@ -16,6 +16,8 @@ from chainrule import _dtype
 from chainrule.autograd.primitive import primitive
 from chainrule.ops import rules as R
 from chainrule.ops._convert import as_operand, cast, float_operand, pair
+from chainrule.ops._convert import checked_scalar as _checked
+from chainrule.ops._convert import scalar_array as _scalar_array
 from chainrule.ops._erf import erf as _np_erf
 from chainrule.ops._scipy import special
 from chainrule.tensor import Tensor
@@ -259,6 +261,17 @@ def _float_and_number(a, b) -> bool:
         and a._data.dtype.kind == "f"
 
 
+def _int_alpha(alpha, a, name):
+    """``alpha`` of an integer (or bool) add/sub: no float, and range-checked, as PyTorch."""
+    d = a._data.dtype
+    if d.kind == "f":
+        return alpha
+    if isinstance(alpha, (float, np.floating)):
+        raise RuntimeError(f"{name}: For integral input tensors, argument alpha must not be a "
+                           f"floating point number (got alpha={alpha})")
+    return _checked(alpha, d, name)[()] if d.kind in "iu" else alpha
+
+
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting."""
     if alpha == 1:
@@ -268,7 +281,7 @@ def add(input, other, *, alpha=1, out=None):
             return _add_scalar(other, c=input)
     a, b = pair(input, other)
     if alpha != 1:
-        b = mul(b, alpha)
+        b = mul(b, _int_alpha(alpha, a, "add"))
     return _add(a, b)
 
 
@@ -281,7 +294,7 @@ def sub(input, other, *, alpha=1, out=None):
             return _rsub_scalar(other, c=input)
     a, b = pair(input, other)
     if alpha != 1:
-        b = mul(b, alpha)
+        b = mul(b, _int_alpha(alpha, a, "sub"))
     return _sub(a, b)
 
 
@@ -308,6 +321,13 @@ def div(input, other, *, rounding_mode=None, out=None):
             return _div_scalar(input, c=other)
         if _float_and_number(other, input):
             return _rdiv_scalar(other, c=input)
+        # An integer tensor and a number divide in floats: the number keeps its value (in
+        # uint8, -1 is not wrapped to 255 first), as PyTorch.
+        if not isinstance(other, Tensor):
+            if isinstance(input, Tensor):
+                input = float_operand(input)
+        elif not isinstance(input, Tensor):
+            other = float_operand(other)
     a, b = pair(input, other)
     if rounding_mode is None:
         if a._data.dtype.kind != "f":
@@ -316,6 +336,12 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "floor":
         return floor_divide(a, b)
     if rounding_mode == "trunc":
+        if a._data.dtype.kind != "f":
+            # exact in integers (no float round trip): a - fmod(a, b) is a multiple of b
+            _check_divisor(a, b, "div", "div_trunc")
+            ad, bd = a._data, b._data
+            with np.errstate(over="ignore"):  # INT_MIN / -1 wraps, as PyTorch
+                return _wrap(np.floor_divide(ad - np.fmod(ad, bd), bd))
         q = _div(float_operand(a), float_operand(b))
         return _zero_grad_op(q, fn=np.trunc).to(a.dtype)
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
@@ -325,39 +351,122 @@ def div(input, other, *, rounding_mode=None, out=None):
 divide = true_divide = div
 
 
+def _check_divisor(a, b, name, kernel):
+    """Integer division by zero raises RuntimeError("ZeroDivisionError"), as PyTorch (NumPy
+    would return 0 with a warning), unless the result is empty; bool by bool has no kernel in
+    PyTorch. For integer (or bool) operands only, so float division pays nothing."""
+    bd = b._data
+    if bd.dtype == np.bool_:
+        raise NotImplementedError(f'{name}: "{kernel}" is not implemented for Bool tensors; '
+                                  f"convert to an integer or floating dtype first")
+    if not bd.all() and math.prod(np.broadcast_shapes(a._data.shape, bd.shape)):
+        raise RuntimeError(f"ZeroDivisionError: {name}: integer division by zero")
+
+
 def floor_divide(input, other):
+    """Division rounded toward minus infinity; integers stay integers.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.floor_divide(cr.tensor([7, -7]), 2)
+        tensor([ 3, -4])
+    """
     a, b = pair(input, other)
     if a._data.dtype.kind != "f":
-        return _wrap(np.floor_divide(a._data, b._data))
+        _check_divisor(a, b, "floor_divide", "div_floor")
+        with np.errstate(over="ignore"):  # INT_MIN // -1 wraps, as PyTorch
+            return _wrap(np.floor_divide(a._data, b._data))
     return _zero_grad_op(_div(a, b), fn=np.floor)
 
 
 def remainder(input, other):
-    """Python-style modulus: the result has the sign of the divisor."""
+    """Python-style modulus: the result has the sign of the divisor.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.remainder(cr.tensor([7, -7]), 3)
+        tensor([1, 2])
+    """
     a, b = pair(input, other)
+    if a._data.dtype.kind != "f":
+        _check_divisor(a, b, "remainder", "remainder")
+        return _wrap(np.mod(a._data, b._data))
     return _remainder(a, b)
 
 
 def fmod(input, other):
-    """C-style modulus: the result has the sign of the dividend."""
+    """C-style modulus: the result has the sign of the dividend.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.fmod(cr.tensor([7, -7]), 3)
+        tensor([ 1, -1])
+    """
     a, b = pair(input, other)
+    if a._data.dtype.kind != "f":
+        _check_divisor(a, b, "fmod", "fmod")
+        return _wrap(np.fmod(a._data, b._data))
     return sub(a, mul(div(a, b, rounding_mode="trunc"), b))
 
 
+def _int_pow(x, y):
+    """``x ** y`` for integer arrays of one dtype. A negative exponent gives PyTorch's integer
+    results: ``1 ** -n = 1``, ``(-1) ** -n = (-1) ** n`` and 0 for every other base (0 too);
+    NumPy would raise."""
+    if y.dtype.kind == "i" and y.size and y.min() < 0:
+        neg = y < 0
+        out = np.power(x, np.where(neg, 0, y).astype(y.dtype, copy=False))
+        small = np.where(x == 1, 1, np.where(x == -1, 1 - 2 * (y & 1), 0))
+        return np.where(neg, small, out).astype(out.dtype, copy=False)
+    return np.power(x, y)
+
+
+def _no_bool_pow(d):
+    if d == np.bool_:
+        raise NotImplementedError("pow: not implemented for Bool tensors (a bool tensor to a "
+                                  "bool tensor power); convert one of them to a number dtype")
+
+
 def pow(input, exponent):  # noqa: A001
-    """``input ** exponent``; either may be a number."""
+    """``input ** exponent``; either may be a number.
+
+    Integers stay integers: a negative Python-int exponent raises (as PyTorch), negative
+    entries of an integer exponent tensor give 0 (1 and -1 bases excepted).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.pow(cr.tensor([1, 2, 3]), 2)
+        tensor([1, 4, 9])
+        >>> cr.pow(cr.tensor([1, 2, -1]), cr.tensor([-1, -1, -3]))
+        tensor([ 1,  0, -1])
+    """
     if isinstance(exponent, Tensor):
         if (not isinstance(input, Tensor) and isinstance(input, (int, float))
                 and not isinstance(input, bool) and input > 0):
             rt = _dtype.result_type(input, exponent._data)
+            if rt.kind != "f":
+                _no_bool_pow(rt)
+                return _wrap(_int_pow(_scalar_array(input, rt), exponent._data.astype(rt)))
             return _rpow_scalar(cast(exponent, rt), base=input)
         a, b = pair(input, exponent)
+        if a._data.dtype.kind != "f":
+            _no_bool_pow(a._data.dtype)
+            return _wrap(_int_pow(a._data, b._data))
         return _pow(a, b)
-    if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.number)):
+    if not isinstance(exponent, (int, float, np.number)):
         raise TypeError(f"pow(): exponent must be a Tensor or a number, got "
                         f"{type(exponent).__name__}")
     x = input
     rt = _dtype.result_type(x._data, exponent)
+    if rt.kind != "f":
+        if isinstance(exponent, bool):  # bool ** True is the tensor, bool ** False all True
+            return _wrap(x._data.astype(rt) if exponent else np.ones(x._data.shape, rt))
+        if exponent < 0:
+            raise RuntimeError("pow(): Integers to negative integer powers are not allowed "
+                               f"(got exponent {exponent} for a {rt.name} tensor)")
+        exponent = _checked(exponent, rt, "pow()")[()]
+    elif isinstance(exponent, bool):
+        exponent = int(exponent)
     x = cast(x, rt)
     if exponent == 1:
         return x
@@ -387,6 +496,11 @@ def where(condition, input=None, other=None):
     c = as_operand(condition)
     if c._data.dtype != np.bool_:
         c = _wrap(c._data.astype(bool))
+    # A Python int beside an integer tensor is range-checked against its dtype, as PyTorch.
+    if other.__class__ is int and isinstance(input, Tensor) and input._data.dtype.kind in "iu":
+        other = _wrap(_checked(other, input._data.dtype, "where"))
+    elif input.__class__ is int and isinstance(other, Tensor) and other._data.dtype.kind in "iu":
+        input = _wrap(_checked(input, other._data.dtype, "where"))
     a, b = pair(input, other) if (isinstance(input, Tensor) or isinstance(other, Tensor)) \
         else (as_operand(input), as_operand(other))
     return _where(c, a, b)
@@ -490,8 +604,13 @@ def clamp(input, min=None, max=None):  # noqa: A002
             out = where(_outside(out, hi, False), hi, out)
         return out
     x = input
-    if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
-        x = float_operand(x)
+    if x._data.dtype.kind != "f":
+        if isinstance(min, float) or isinstance(max, float):
+            x = float_operand(x)
+        elif x._data.dtype.kind in "iu":  # integer bounds: range-checked (-1 wraps in uint8)
+            rt = x._data.dtype
+            min = None if min is None else _checked(min, rt, "clamp")[()]  # noqa: A001
+            max = None if max is None else _checked(max, rt, "clamp")[()]  # noqa: A001
     return _clamp(x, lo=min, hi=max)
 
 
@@ -566,6 +685,43 @@ logical_xor = _compare(np.logical_xor, "logical_xor")
 bitwise_and = _compare(np.bitwise_and, "bitwise_and")
 bitwise_or = _compare(np.bitwise_or, "bitwise_or")
 bitwise_xor = _compare(np.bitwise_xor, "bitwise_xor")
+
+
+def _shift_operands(input, other, name, kernel):
+    a, b = pair(input, other)
+    d = a._data.dtype
+    if d.kind not in "iu":
+        raise NotImplementedError(f'{name}: "{kernel}" is not implemented for '
+                                  f"{_dtype.from_numpy_dtype(d).name} operands; expected "
+                                  f"integer tensors (after type promotion)")
+    return a._data, b._data
+
+
+# NumPy's shifts agree with PyTorch's at the edges: shifting left by a negative amount or by the
+# bit width or more gives 0; shifting right by such an amount gives the sign fill (-1 for a
+# negative signed value, else 0). A Python int operand wraps to the tensor's dtype first.
+def bitwise_left_shift(input, other):
+    """``input << other`` elementwise, for integer tensors (a number on either side).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.bitwise_left_shift(cr.tensor([1, 3, -2]), cr.tensor([2, 1, 3]))
+        tensor([  4,   6, -16])
+    """
+    a, b = _shift_operands(input, other, "bitwise_left_shift", "lshift")
+    return _wrap(np.left_shift(a, b))
+
+
+def bitwise_right_shift(input, other):
+    """``input >> other`` elementwise (arithmetic: the sign is kept), for integer tensors.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.bitwise_right_shift(cr.tensor([16, -16, 7]), 2)
+        tensor([ 4, -4,  1])
+    """
+    a, b = _shift_operands(input, other, "bitwise_right_shift", "rshift")
+    return _wrap(np.right_shift(a, b))
 
 
 def logical_not(input):

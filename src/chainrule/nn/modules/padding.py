@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chainrule.nn.functional.misc import pad
 from chainrule.nn.modules.module import Module
 from chainrule.tensor import Tensor
@@ -15,13 +17,13 @@ __all__ = [
 
 
 def _expand(padding, n: int) -> tuple:
-    """An int becomes the same padding on both sides of each of the last ``n`` dimensions."""
-    if isinstance(padding, int):
-        return (padding,) * (2 * n)
-    padding = tuple(padding)
-    if len(padding) != 2 * n:
-        raise ValueError(f"expected padding of length {2 * n} (or an int), got {padding}")
-    return padding
+    """A single value becomes the same padding on both sides of each of the last ``n``
+    dimensions; a sequence is kept as given. As PyTorch, its length is not checked here:
+    :func:`~chainrule.nn.functional.pad` checks it in ``forward`` (so ``ZeroPad2d((1, 2))``
+    pads the last dimension only, and an odd length fails there)."""
+    if isinstance(padding, Iterable):
+        return tuple(padding)
+    return (padding,) * (2 * n)
 
 
 class _PadNd(Module):
@@ -33,6 +35,11 @@ class _PadNd(Module):
         self.padding = _expand(padding, self.dims)
 
     def forward(self, input: Tensor) -> Tensor:
+        if self.mode == "circular":  # PyTorch's circular modules check the input's rank
+            nd = input.ndim
+            if nd not in (self.dims + 1, self.dims + 2):
+                raise ValueError(f"expected {self.dims + 1}D or {self.dims + 2}D input (got "
+                                 f"{nd}D input)")
         return pad(input, self.padding, self.mode)
 
     def extra_repr(self) -> str:
