@@ -126,3 +126,10 @@ case("diagonal_scatter_neg", lambda L, a, b: L.diagonal_scatter(a, b, -1, -1, -2
 case("take", lambda L, a, i: L.take(a, i), M, (2, 3), domain=(real, index(12)))
 case("take_negative", lambda L, a: a.take(L.tensor([-1, 0, -1])), M)
 # fmt: on
+
+# fmt: off
+# ------------------------------------------------------------------ Tensor.unfold
+case("unfold_overlapping", lambda L, a: a.unfold(1, 3, 2), (3, 7))
+case("unfold_gaps", lambda L, a: a.unfold(0, 2, 3), (8, 2))
+case("unfold_whole", lambda L, a: a.unfold(-1, 4, 1), (2, 4))
+# fmt: on

@@ -112,9 +112,9 @@ def roll(input, shifts, dims=None):
     if len(s) != len(d):
         raise RuntimeError(f"roll(): shifts and dimensions must align. shifts: {len(s)}, "
                            f"dims: {len(d)}")
+    if nd == 0:  # (PyTorch refuses any dim here, even 0 and -1)
+        raise IndexError(f"roll(): Dimension specified as {d[0]} but tensor has no dimensions")
     axes = tuple(normalize_dim(a, nd, "roll") for a in d)
-    if nd == 0:
-        return _roll(input, shifts=0, axes=None)
     return _roll(input, shifts=s, axes=axes)
 
 
@@ -364,6 +364,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         out = np.repeat(np.arange(r.size, dtype=r.dtype), r)
         _check_output_size(out.size, output_size)
         return _wrap(out)
+    if dim is not None and input._data.ndim == 0:  # (as PyTorch: even dim 0 or -1)
+        raise IndexError(f"{name}: Dimension specified as {dim} but tensor has no dimensions")
     x = input if dim is not None else reshape(input, (-1,))
     d = normalize_dim(0 if dim is None else dim, x._data.ndim, name)
     if x._data.ndim == 0:
@@ -748,3 +750,67 @@ def narrow_copy(input, dim, start, length):
         raise RuntimeError(f"narrow_copy(): start ({start}) + length ({length}) exceeds "
                            f"dimension size ({size}).")
     return clone(getitem(input, (slice(None),) * d + (slice(start, start + length),)))
+
+
+# ------------------------------------------------------------------ sliding windows
+# fmt: off
+@primitive
+def _unfold(x, *, axis, size, step):
+    windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=axis)
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(None, None, step)
+    return np.ascontiguousarray(windows[tuple(index)])
+
+@primitive
+def _unfold_backward(g, *, shape, axis, size, step):
+    # Window i covers x[i*step : i*step + size] along ``axis``; its element k is the last
+    # axis of g. Windows overlap when step < size, so their gradients add: one strided add
+    # per window offset k (a loop over the window's length, never over elements).
+    dx = np.zeros(shape, dtype=g.dtype)
+    n = g.shape[axis]
+    lead = (slice(None),) * axis
+    for k in range(size):
+        dx[lead + (slice(k, k + (n - 1) * step + 1, step),)] += g[..., k]
+    return dx
+
+# y = unfold(x): each element of x appears once per window containing it, so dL/dx sums
+# the gradients of its copies (``_unfold_backward``); that sum is linear in g, and its own
+# derivative is the unfold again.
+_unfold.defvjp(lambda g, out, x, *, axis, size, step:
+               _unfold_backward(g, shape=x.shape, axis=axis, size=size, step=step)
+               if isinstance(g, Tensor) else
+               _unfold_backward.forward(g, shape=x.shape, axis=axis, size=size, step=step))
+_unfold_backward.defvjp(lambda gg, out, g, *, shape, axis, size, step:
+                        _unfold(gg, axis=axis, size=size, step=step) if isinstance(gg, Tensor)
+                        else _unfold.forward(gg, axis=axis, size=size, step=step),
+                        saves_inputs=False)
+# fmt: on
+
+
+def unfold(input, dimension, size, step):
+    """``Tensor.unfold``: every slice of length ``size`` along ``dimension``, ``step`` apart,
+    as a new last dimension. ``dimension``'s length becomes the number of windows,
+    ``(length - size) // step + 1``. PyTorch returns a view; this is a copy (same values
+    and gradients; writing into it does not change ``input``).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.arange(5).unfold(0, 2, 2).tolist()
+        [[0, 1], [2, 3]]
+    """
+    x = as_operand(input)
+    scalar = x._data.ndim == 0  # one element, unfolded into windows of size 0 or 1
+    if scalar:
+        x = x.reshape(1)
+    axis = normalize_dim(dimension, x._data.ndim, "unfold")
+    length = x._data.shape[axis]
+    if size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {axis} is {length} "
+                           f"but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if scalar:
+        return x[:size]
+    return _unfold(x, axis=axis, size=int(size), step=int(step))
